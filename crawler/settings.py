@@ -1,0 +1,86 @@
+"""Every default of a gongkai crawl, in one place.
+
+`gongkai crawl` and `scrapy crawl reports` both read this module; command-line options override
+single names (see crawler/cli.py). Names prefixed GONGKAI_ are ours; the rest are Scrapy's.
+"""
+
+BOT_NAME = "gongkai"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "gongkai/0.1 (+research crawler for government information-disclosure annual reports)"
+ROBOTSTXT_OBEY = True
+
+# Politeness: government portals are small servers. AutoThrottle adapts to their latency.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 20.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+# Failures: a few retries with exponential backoff (crawler/middlewares/retry_backoff.py).
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+GONGKAI_RETRY_BACKOFF_BASE = 1.0  # seconds; attempt n waits base * 2**(n-1), capped below
+GONGKAI_RETRY_BACKOFF_MAX = 30.0
+DOWNLOAD_TIMEOUT = 60
+# A response above this size is cancelled and logged; the default leaves room for report PDFs.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+
+# Error pages are archived and counted, not parsed for links (HttpErrorMiddleware drops them before
+# the spider); the WARC capture sits below it in the downloader and sees them all.
+HTTPERROR_ALLOW_ALL = False
+
+# The focused crawl never goes deep; the trap guard bounds what depth alone cannot.
+DEPTH_LIMIT = 12
+DEPTH_PRIORITY = 0
+
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+
+DOWNLOADER_MIDDLEWARES = {
+    # Canonicalizes URLs (session ids) before anything else sees them.
+    "crawler.middlewares.session_ids.SessionIdMiddleware": 40,
+    # Replaces Scrapy's retry (550) to add backoff between attempts.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.retry_backoff.BackoffRetryMiddleware": 550,
+    # Above 590 (decompression) and 600 (redirects) and after every request-side header change:
+    # the WARC gets the bytes exactly as received, redirects and errors included.
+    "crawler.middlewares.warc_capture.WarcCaptureMiddleware": 950,
+}
+
+SPIDER_MIDDLEWARES = {
+    # Bounds endless pagination / calendars per URL shape.
+    "crawler.middlewares.trap_guard.TrapGuardMiddleware": 850,
+}
+
+ITEM_PIPELINES = {
+    "pipelines.extraction.ExtractionPipeline": 300,
+    "pipelines.export.JsonLinesExportPipeline": 800,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.crawl_summary.CrawlSummary": 500,
+}
+
+# --- gongkai -----------------------------------------------------------------------------------
+# Output directory of a crawl job: DIR/warc/, DIR/reports.jsonl. `gongkai crawl --out` sets it.
+GONGKAI_OUT_DIR = "out/crawl"
+# WARC files rotate when they pass this size (compressed bytes).
+GONGKAI_WARC_MAX_SIZE = 256 * 1024 * 1024
+GONGKAI_WARC_PREFIX = "gongkai"
+# Trap guard: at most this many requests per URL shape (digits folded), and stop following
+# pagination after this many consecutive list pages that brought nothing new.
+GONGKAI_TRAP_MAX_PER_SHAPE = 60
+GONGKAI_TRAP_MAX_EMPTY_PAGES = 3
+# Attachments (PDF/DOC/…) linked from report pages are fetched and archived.
+GONGKAI_FETCH_ATTACHMENTS = True

@@ -1,0 +1,29 @@
+"""Is this title an annual information-disclosure report? Rules in pipelines/rules/report_titles.py."""
+
+from __future__ import annotations
+
+import re
+
+from pipelines.rules import report_titles as rules
+
+_YES = [re.compile(p) for p in rules.ANNUAL_REPORT_PATTERNS]
+_NO = [re.compile(p) for p in rules.NOT_ANNUAL_REPORT_PATTERNS]
+_CANDIDATE = [re.compile(p) for p in rules.CANDIDATE_LINK_PATTERNS]
+_SPACES = re.compile(r"\s+")
+
+
+def _squeeze(text: str) -> str:
+    return _SPACES.sub("", text or "")
+
+
+def is_annual_report_title(title: str) -> bool:
+    t = _squeeze(title)
+    return any(p.search(t) for p in _YES) and not any(p.search(t) for p in _NO)
+
+
+def is_candidate_link_text(text: str) -> bool:
+    """A link worth fetching to look at: a report title, possibly cut short by the list."""
+    t = _squeeze(text)
+    if not t or any(p.search(t) for p in _NO):
+        return False
+    return is_annual_report_title(t) or any(p.search(t) for p in _CANDIDATE)

@@ -1,0 +1,31 @@
+"""The unit of extraction: one fetched HTTP response, wherever it came from.
+
+The live crawl builds it from a Scrapy response (crawler/items.py), `gongkai replay` from a WARC
+response record (archive/replay.py). Everything downstream sees only this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FetchedPage:
+    url: str  # final URL, after redirects
+    status: int
+    # Response headers as received, names lower-cased; repeated names joined with ", ".
+    headers: dict[str, str]
+    # Payload with any Content-Encoding (gzip, deflate, br) removed; not yet decoded to text.
+    body: bytes
+    fetched_at: str  # UTC, ISO 8601, e.g. "2026-11-22T21:30:00Z"
+    warc_file: str | None = None  # relative to the crawl's output directory
+    warc_record_id: str | None = None  # "<urn:uuid:…>"
+    warc_offset: int | None = None  # byte offset of the response record in warc_file
+    referer: str | None = None  # page that linked here (the list page, for a report)
+    # Link text or title attribute the referer used for this URL: a fallback title.
+    link_text: str | None = None
+    extra: dict = field(default_factory=dict)  # spider hints (e.g. {"role": "detail"})
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()

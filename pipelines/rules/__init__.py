@@ -1,0 +1,1 @@
+"""Rules kept as data, apart from the code that applies them (as trafilatura keeps its xpaths.py)."""

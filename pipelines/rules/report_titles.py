@@ -1,0 +1,35 @@
+"""What makes a title a 政府信息公开(工作)年度报告, and what only looks like one."""
+
+# A report title must match one of these (after whitespace is removed).
+ANNUAL_REPORT_PATTERNS = [
+    r"(政府|政务)?信息公开(工作)?(的)?年度(工作)?报告",
+    r"信息公开(工作)?年报",
+    r"政务公开(工作)?年度报告",
+    r"政府信息公开(工作)?(情况)?报告",  # pre-2008 style: 2007年政府信息公开工作报告
+    r"依申请公开(工作)?年度报告",
+]
+
+# …and none of these: other 报告 that live in and around the same columns.
+NOT_ANNUAL_REPORT_PATTERNS = [
+    r"政府工作报告",
+    r"预算|决算|预决算",
+    r"统计公报|国民经济和社会发展",
+    r"审计(工作)?报告",
+    # Documents about reports: 关于做好…年度报告编制发布工作的通知, …考核结果的通报.
+    r"(通知|通报|意见|方案|批复|函|公告)$",
+    r"^关于",
+    r"指南|目录",
+    r"社会责任报告|环境.{0,4}报告|质量报告",
+]
+
+# A year the report covers: 2017年, 2020年度, 二〇二二年; "XX年" in docshare samples.
+YEAR_PATTERN = r"((?:19|20)\d{2})\s*年"
+
+# Link texts that may lead to a report though truncated (…, ...), used only to decide what to fetch:
+# the report page's own title decides what is emitted.
+CANDIDATE_LINK_PATTERNS = [
+    r"年度报告",
+    r"年报",
+    r"信息公开.{0,6}报告",
+    r"信息公开工作",
+]

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# One idempotent set-up for a fresh Debian machine: system packages, then .venv/ with the project.
+# Called by `make demo` and `make test` (and so by .ci/run); a second run does nothing costly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# chromium: the browser scrapy-playwright drives (never `playwright install`, which downloads one);
+# fonts-wqy-zenhei: CJK glyphs for screenshots; antiword/catdoc: text of .doc/.wps attachments.
+apt_packages=(chromium fonts-wqy-zenhei antiword catdoc)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+stamp=".venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)"
+if [ ! -f "$stamp" ]; then
+  echo "setup: installing gongkai into .venv/"
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -e ".[test,bench]"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi

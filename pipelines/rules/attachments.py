@@ -1,0 +1,70 @@
+"""What an attachment is and how far we go to read it: media types, signatures, limits.
+
+Used by pipelines/attachments.py; docs/attachments.md explains the choices.
+"""
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+DOC = "application/msword"
+WPS = "application/vnd.ms-works"  # Kingsoft WPS 文字 (.wps); servers label it many ways, see below
+
+READABLE_TYPES = (PDF, DOCX, DOC, WPS)
+
+# Magic bytes. A PDF may carry junk before "%PDF-" (readers accept it within the first 1 KiB).
+PDF_MAGIC = b"%PDF-"
+PDF_MAGIC_WINDOW = 1024
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File: .doc, .wps, but also .xls, .ppt
+# An OLE file is a Word/WPS text document only if it has this stream (directory names are UTF-16LE).
+OLE_WORD_STREAM = "WordDocument".encode("utf-16-le")
+DOCX_MAIN_PART = "word/document.xml"
+
+# Fallbacks when the body has no signature we know (then the worker decides, usually with a warning).
+EXTENSIONS = {
+    ".pdf": PDF,
+    ".docx": DOCX,
+    ".doc": DOC,
+    ".wps": WPS,
+}
+CONTENT_TYPES = {
+    "application/pdf": PDF,
+    "application/x-pdf": PDF,
+    DOCX: DOCX,
+    "application/msword": DOC,
+    "application/vnd.ms-word": DOC,
+    "application/vnd.ms-works": WPS,
+    "application/kswps": WPS,
+    "application/wps-office.wps": WPS,
+    "application/vnd.wps-office.wps": WPS,
+}
+# Bodies that start like this are pages (an error page behind a .pdf link), never attachments.
+MARKUP_PREFIXES = (b"<", b"\xef\xbb\xbf<")
+
+# --- Limits -----------------------------------------------------------------------------------
+DEFAULT_TIMEOUT = 60.0  # seconds of wall clock for one attachment, worker start included
+DEFAULT_MAX_BYTES = 200 * 1024**2  # refuse larger bodies outright
+# Address space of the worker process (RLIMIT_AS). Python + pdfminer start near 100 MiB of
+# address space; a 200 MiB report with layout analysis stays well under this.
+WORKER_MEMORY_BYTES = 2 * 1024**3
+MAX_PDF_PAGES = 2000  # the longest real reports run to a few hundred pages
+MAX_TEXT_CHARS = 5_000_000  # cut (with a warning) beyond this: no report is that long
+
+# DOCX (zip) bomb guards, checked on the central directory before anything is decompressed.
+# zipfile stops reading a member at its declared size, so declared sizes bound the real ones.
+ZIP_MAX_MEMBERS = 5000
+ZIP_MAX_TOTAL_UNCOMPRESSED = 500 * 1024**2
+ZIP_MAX_MEMBER_UNCOMPRESSED = 200 * 1024**2
+ZIP_MAX_RATIO = 200  # deflated XML compresses 10–30×; only members over ZIP_RATIO_MIN_SIZE are checked
+ZIP_RATIO_MIN_SIZE = 10 * 1024**2
+
+# Scanned PDF detection: fewer visible characters than this per page, on average, with images
+# present, means the text layer is absent or only page numbers / a watermark.
+MIN_TEXT_CHARS_PER_PAGE = 20
+# Share of "(cid:N)" glyphs (fonts without a Unicode map) above which the text layer is garbage.
+MAX_UNMAPPED_GLYPH_SHARE = 0.3
+
+# External readers for Word 97–2003 / WPS, tried in order; output must be UTF-8 with no wrapping.
+DOC_READERS = (
+    ("antiword", ["antiword", "-m", "UTF-8.txt", "-w", "0"]),
+    ("catdoc", ["catdoc", "-d", "utf-8", "-w"]),
+)

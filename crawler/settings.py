@@ -48,8 +48,6 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
-    # Canonicalizes URLs (session ids) before anything else sees them.
-    "crawler.middlewares.session_ids.SessionIdMiddleware": 40,
     # Replaces Scrapy's retry (550) to add backoff between attempts.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry_backoff.BackoffRetryMiddleware": 550,

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import lxml.html
 from lxml import etree
+
+from pipelines.decode import decode_body
+from pipelines.page import FetchedPage
 
 
 def parse_html(text: str) -> etree._Element | None:
@@ -23,3 +28,19 @@ def page_title(tree: etree._Element) -> str:
     """The document's <title>, whitespace folded."""
     titles = tree.xpath("//title/text()")
     return " ".join(" ".join(titles).split())
+
+
+@dataclass
+class ParsedPage:
+    text: str  # decoded markup
+    encoding: str
+    tree: etree._Element | None  # None: nothing parseable
+    warnings: list[str]
+
+
+def parse_page(page: FetchedPage) -> ParsedPage:
+    """Decode and parse a page once; later calls return the same object."""
+    if page.parsed is None:
+        decoded = decode_body(page.body, page.headers)
+        page.parsed = ParsedPage(decoded.text, decoded.encoding, parse_html(decoded.text), decoded.warnings)
+    return page.parsed

@@ -7,6 +7,7 @@ response record (archive/replay.py). Everything downstream sees only this.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -16,7 +17,7 @@ class FetchedPage:
     # Response headers as received, names lower-cased; repeated names joined with ", ".
     headers: dict[str, str]
     # Payload with any Content-Encoding (gzip, deflate, br) removed; not yet decoded to text.
-    body: bytes
+    body: bytes = field(repr=False)
     fetched_at: str  # UTC, ISO 8601, e.g. "2026-11-22T21:30:00Z"
     warc_file: str | None = None  # relative to the crawl's output directory
     warc_record_id: str | None = None  # "<urn:uuid:…>"
@@ -25,6 +26,9 @@ class FetchedPage:
     # Link text or title attribute the referer used for this URL: a fallback title.
     link_text: str | None = None
     extra: dict = field(default_factory=dict)  # spider hints (e.g. {"role": "detail"})
+    # Decoded text and lxml tree, filled once by pipelines.document.parse_page and shared by the
+    # spider's link finding and every extraction stage: a page is parsed once.
+    parsed: Any = field(default=None, repr=False, compare=False)
 
     @property
     def content_type(self) -> str:

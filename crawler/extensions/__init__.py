@@ -1,0 +1,1 @@
+"""Extensions observe the crawl."""

@@ -1,0 +1,1 @@
+"""Discovery rules kept as data: link texts, URL patterns, pagination forms, session parameters."""

@@ -1,0 +1,1 @@
+"""Spiders find pages; pipelines turn them into records."""

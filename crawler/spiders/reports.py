@@ -1,0 +1,153 @@
+"""`reports`: from a portal home page (or a column URL) to every annual disclosure report.
+
+The walk: home → disclosure section(s) → annual-report column(s) → list pages (pagination,
+script-only pagination, year/unit sub-columns) → report pages → attachments; and from a district's
+home to its street offices' sub-sites, which are walked the same way. Which link is which is decided
+by crawler/links.py from the data in crawler/rules/discovery.py; no site is named anywhere.
+Every HTML page fetched is handed to the pipelines, which keep only annual reports.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+
+import scrapy
+from scrapy.http import Request, Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler import links as L
+from crawler.items import fetched_page_from_response
+from crawler.urls import canonical_url
+from pipelines.document import parse_page
+from pipelines.domains import registered_domain
+
+logger = logging.getLogger(__name__)
+
+# How many section pages deep (政府信息公开 → 法定主动公开内容 → …) to look for the column.
+MAX_SECTION_HOPS = 3
+
+
+class ReportsSpider(scrapy.Spider):
+    name = "reports"
+
+    def __init__(self, start_urls: str | list[str] = "", *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        urls = start_urls.split(",") if isinstance(start_urls, str) else list(start_urls)
+        self.start_urls = [canonical_url(u.strip()) for u in urls if u.strip()]
+        if not self.start_urls:
+            raise ValueError("reports spider needs start_urls (comma-separated portal or column URLs)")
+        # Scope: the start hosts and every sub-site of their registered domains (street offices'
+        # own sites); Scrapy's OffsiteMiddleware enforces it for every request.
+        self.allowed_domains = sorted({registered_domain(u) for u in self.start_urls})
+        self._seen_reports: set[str] = set()
+
+    async def start(self) -> AsyncIterator[Request]:
+        for url in self.start_urls:
+            yield self._request(url, "start", hops=0)
+
+    # -- requests --------------------------------------------------------------------------------
+    def _request(self, url: str, role: str, *, hops: int = 0, column: str | None = None,
+                 link_text: str | None = None, empty_run: int = 0) -> Request:
+        return Request(
+            url, callback=self.parse, errback=self.on_error,
+            meta={"role": role, "hops": hops, "column": column, "link_text": link_text,
+                  "empty_run": empty_run},
+        )
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request
+        value = failure.value
+        response = getattr(value, "response", None)
+        reason = f"HTTP {response.status}" if response is not None else f"{type(value).__name__}: {value}"
+        kind = f"http_{response.status}" if response is not None else type(value).__name__
+        logger.warning("Failed %s (%s): %s", request.url, request.meta.get("role"), reason)
+        self.crawler.stats.inc_value("gongkai/errors")
+        self.crawler.stats.inc_value(f"gongkai/errors/{kind}")
+
+    # -- parsing ---------------------------------------------------------------------------------
+    def parse(self, response: Response) -> Iterator[object]:
+        page = fetched_page_from_response(response)
+        role = response.meta.get("role", "start")
+        self.crawler.stats.inc_value(f"gongkai/pages/{role}")
+        yield page  # the pipelines decide whether it is a report
+        if not isinstance(response, TextResponse) or role == "attachment":
+            return
+        parsed = parse_page(page)
+        if parsed.tree is None:
+            logger.warning("Unparseable page %s: %s", response.url, "; ".join(parsed.warnings) or "empty body")
+            self.crawler.stats.inc_value("gongkai/errors/unparseable")
+            return
+        links = [link for link in L.page_links(parsed.tree, response.url) if not L.is_skipped_resource(link)]
+        meta = response.meta
+
+        stub_target = L.script_redirect(parsed.text, response.url)
+        if stub_target:
+            yield self._request(stub_target, role, hops=meta.get("hops", 0), column=meta.get("column"),
+                                link_text=meta.get("link_text"))
+
+        if role in ("start", "home", "section"):
+            yield from self._from_navigation(response, links, role, meta.get("hops", 0))
+        if role == "column" or role == "start" and self._looks_like_column(response.url, parsed.tree):
+            yield from self._from_list(response, parsed, links, meta)
+        if role == "detail":
+            for link in links:
+                if L.is_attachment(link):
+                    yield self._request(link.url, "attachment", link_text=link.text)
+
+    def _from_navigation(self, response: Response, links: list[L.Link], role: str, hops: int) -> Iterator[Request]:
+        here = L.Link(response.url, "").host
+        for link in links:
+            if L.is_column_link(link):
+                yield self._request(link.url, "column", column=link.url, link_text=link.text)
+            elif L.is_candidate_report(link):
+                yield self._request(link.url, "detail", link_text=link.text)
+            elif role in ("start", "home") and link.host != here and L.is_subsite_link(link):
+                yield self._request(link.url, "home", link_text=link.text)
+            elif hops < MAX_SECTION_HOPS and link.host == here and self._is_section(link, role):
+                yield self._request(link.url, "section", hops=hops + 1, link_text=link.text)
+
+    @staticmethod
+    def _looks_like_column(url: str, tree) -> bool:
+        """A start URL that is itself a report column (its URL or its title says so)."""
+        title = " ".join(tree.xpath("//title/text()"))
+        return L.is_column_link(L.Link(url, "")) or any(
+            L.is_column_link(L.Link(url, part)) for part in title.replace("－", "-").replace("_", "-").split("-"))
+
+    @staticmethod
+    def _is_section(link: L.Link, role: str) -> bool:
+        # From a home page, section links by text or URL; deeper, by text only: inside a section
+        # every catalogue link has a section-like URL and following them all is a site crawl.
+        if role == "section":
+            return L.is_section_link(L.Link("http://x/", link.text))
+        return L.is_section_link(link)
+
+    def _from_list(self, response: Response, parsed, links: list[L.Link], meta: dict) -> Iterator[Request]:
+        column = meta.get("column") or response.url
+        column_dir = L._directory(column)
+        new_reports = 0
+        follow_lists: list[tuple[str, str, str]] = []
+        for link in links:
+            if L.is_attachment(link) and L.is_candidate_report(link):
+                yield self._request(link.url, "attachment", link_text=link.text)
+            elif L.is_candidate_report(link) or (link.url.startswith(column_dir) and L._looks_like_article(link.path)):
+                if link.url not in self._seen_reports:
+                    self._seen_reports.add(link.url)
+                    new_reports += 1
+                yield self._request(link.url, "detail", link_text=link.text)
+            elif L.is_subcolumn_link(link, column):
+                follow_lists.append((link.url, link.url, link.text))
+            elif L.is_column_link(link) and link.host == L.Link(response.url, "").host:
+                follow_lists.append((link.url, link.url, link.text))
+        for url in L.pagination_links(parsed.tree, response.url, links, parsed.text):
+            follow_lists.append((url, column, "pagination"))
+        # A run of list pages that bring no report we had not seen is how endless calendars and
+        # pagination traps look: stop following after GONGKAI_TRAP_MAX_EMPTY_PAGES of them.
+        empty_run = 0 if new_reports else meta.get("empty_run", 0) + 1
+        if empty_run > self.crawler.settings.getint("GONGKAI_TRAP_MAX_EMPTY_PAGES"):
+            if follow_lists:
+                logger.info("Stopped list walk at %s: %d pages in a row brought no new report", response.url, empty_run)
+                self.crawler.stats.inc_value("gongkai/trap/empty_run_stops")
+            return
+        for url, col, text in follow_lists:
+            yield self._request(url, "column", column=col, link_text=text, empty_run=empty_run)

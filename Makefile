@@ -8,7 +8,7 @@ setup:
 	@bash scripts/setup.sh
 
 demo: setup
-	$(PY) -m tests.fixtureweb.demo --out $(OUT)
+	$(PY) scripts/demo.py --out $(OUT)
 
 test: setup
 	$(PY) -m pytest -q

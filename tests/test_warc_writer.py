@@ -1,0 +1,67 @@
+"""The WARC writer: records as received, consistent heads, rotation, .open files renamed on close."""
+
+import base64
+import gzip
+import hashlib
+
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.exchange import request_head, response_head
+from archive.warcwriter import RotatingWarcWriter
+
+
+def _write(writer: RotatingWarcWriter, url: str, body: bytes, headers: list[tuple[str, str]]):
+    return writer.write_exchange(
+        url,
+        request_head("GET", url, [("User-Agent", "t"), ("Proxy-Authorization", "Basic c2VjcmV0")]),
+        response_head(200, headers, len(body)),
+        body,
+    )
+
+
+def test_gzip_body_is_stored_as_received_with_consistent_head(tmp_path):
+    html = "<html><body>清河区2019年政府信息公开工作年度报告</body></html>".encode()
+    body = gzip.compress(html)
+    writer = RotatingWarcWriter(tmp_path / "warc", relative_to=tmp_path)
+    ptr = _write(writer, "http://www.a.gov.cn/r.html", body, [
+        ("Content-Type", "text/html"), ("Content-Encoding", "gzip"), ("Content-Length", "9999"),
+        ("Transfer-Encoding", "chunked"), ("Connection", "keep-alive"),
+    ])
+    # Until closed, the file carries .open; the pointer names the final file.
+    assert list((tmp_path / "warc").iterdir())[0].name.endswith(".warc.gz.open")
+    writer.close()
+    assert (tmp_path / ptr.warc_file).exists() and ptr.warc_file.startswith("warc/")
+
+    with open(tmp_path / ptr.warc_file, "rb") as fh:
+        fh.seek(ptr.offset)
+        record = next(iter(ArchiveIterator(fh)))
+        assert record.rec_type == "response"
+        assert record.rec_headers.get_header("WARC-Record-ID") == ptr.record_id
+        head = record.http_headers
+        assert head.get_header("Content-Encoding") == "gzip"
+        assert head.get_header("Content-Length") == str(len(body))
+        assert head.get_header("Transfer-Encoding") is None and head.get_header("Connection") is None
+        raw = record.raw_stream.read()
+        assert raw == body
+        digest = "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode()
+        assert record.rec_headers.get_header("WARC-Payload-Digest") == digest
+
+    with open(tmp_path / ptr.warc_file, "rb") as fh:
+        records = list((r.rec_type, r.http_headers) for r in ArchiveIterator(fh))
+    assert [t for t, _ in records] == ["warcinfo", "response", "request"]
+    request = records[2][1]
+    assert request.protocol == "GET" and request.get_header("Host") == "www.a.gov.cn"
+    assert request.get_header("Proxy-Authorization") is None
+
+
+def test_rotation_by_size_and_warcinfo_per_file(tmp_path):
+    writer = RotatingWarcWriter(tmp_path, max_size=2000, relative_to=tmp_path)
+    pointers = [_write(writer, f"http://a.gov.cn/{i}.html", bytes(range(256)) * 8, [("Content-Type", "text/html")])
+                for i in range(5)]
+    writer.close()
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert len(files) >= 2 and not any(f.endswith(".open") for f in files)
+    assert {p.warc_file for p in pointers} == set(files)
+    for name in files:
+        with open(tmp_path / name, "rb") as fh:
+            assert next(iter(ArchiveIterator(fh))).rec_type == "warcinfo"

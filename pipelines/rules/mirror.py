@@ -1,0 +1,24 @@
+"""Artefacts of content-farm mirrors (seed 000), as data for pipelines/clean.py.
+
+The mirror took a Simplified report, converted it to Traditional with the pinyin of each converted
+character in parentheses (區(qū)委), encoded it as GBK, lost one byte (so a run of characters was read
+one byte off: `　（一）組織` became `?。ㄒ唬┙M織`), and folded full-width punctuation to ASCII.
+"""
+
+_TONE = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
+# Pinyin in parentheses right after a CJK character (or the ASCII letter a mojibake run left); a tone mark is required so that
+# 条例(试行), (一), (Word) or (a) never match.
+PINYIN_AFTER_CJK = rf"(?<=[\u4e00-\u9fffA-Za-z])\((?=[a-z{_TONE}]*[{_TONE}])[a-z{_TONE}]{{1,7}}\)"
+# This many annotations make a text a converter's output (one could be a language note).
+MIN_PINYIN_ANNOTATIONS = 3
+
+# Mojibake run: the decoder's stand-in for the lone byte ('?' or U+FFFD), then the misread
+# characters, ending at the ASCII byte where the reading fell back into step (a GBK trail byte
+# 0x40-0x7E shows up as an ASCII letter or sign).
+MOJIBAKE_RUN = r"[?\ufffd]((?:[^\x00-\x7f]|[,:;!()]){1,60}?[\x40-\x7e])"
+# Lead bytes tried for the lost byte, likeliest first: 0xA1 starts 　 。 、 “ ” 《 》 — the
+# characters a paragraph or sentence starts/ends with — 0xA3 the full-width ASCII forms.
+LEAD_BYTES = [0xA1, 0xA3] + [b for b in range(0x81, 0xFF) if b not in (0xA1, 0xA3)]
+
+# ASCII punctuation the mirror folded from full width, restored next to CJK text.
+FULLWIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}

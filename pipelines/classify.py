@@ -9,6 +9,7 @@ from pipelines.rules import report_titles as rules
 _YES = [re.compile(p) for p in rules.ANNUAL_REPORT_PATTERNS]
 _NO = [re.compile(p) for p in rules.NOT_ANNUAL_REPORT_PATTERNS]
 _CANDIDATE = [re.compile(p) for p in rules.CANDIDATE_LINK_PATTERNS]
+_YEAR = re.compile(rules.TITLE_YEAR_PATTERN)
 _SPACES = re.compile(r"\s+")
 
 
@@ -18,7 +19,7 @@ def _squeeze(text: str) -> str:
 
 def is_annual_report_title(title: str) -> bool:
     t = _squeeze(title)
-    return any(p.search(t) for p in _YES) and not any(p.search(t) for p in _NO)
+    return bool(_YEAR.search(t)) and any(p.search(t) for p in _YES) and not any(p.search(t) for p in _NO)
 
 
 def is_candidate_link_text(text: str) -> bool:
@@ -26,4 +27,4 @@ def is_candidate_link_text(text: str) -> bool:
     t = _squeeze(text)
     if not t or any(p.search(t) for p in _NO):
         return False
-    return is_annual_report_title(t) or any(p.search(t) for p in _CANDIDATE)
+    return any(p.search(t) for p in _YES) or any(p.search(t) for p in _CANDIDATE)

@@ -22,8 +22,9 @@ NOT_ANNUAL_REPORT_PATTERNS = [
     r"社会责任报告|环境.{0,4}报告|质量报告",
 ]
 
-# A year the report covers: 2017年, 2020年度, 二〇二二年; "XX年" in docshare samples.
-YEAR_PATTERN = r"((?:19|20)\d{2})\s*年"
+# A report title names the year it covers: 2017年, 2020年度, 二〇二二年, or "XX年" in docshare
+# samples. A column or a section ("政府信息公开年度报告") names none.
+TITLE_YEAR_PATTERN = r"((?:19|20)\d{2}|[〇○零一二三四五六七八九]{4}|XX|xx|ＸＸ)\s*年"
 
 # Link texts that may lead to a report though truncated (…, ...), used only to decide what to fetch:
 # the report page's own title decides what is emitted.

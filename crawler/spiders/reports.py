@@ -16,6 +16,7 @@ import scrapy
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler import browser, endpoints
 from crawler import links as L
 from crawler.items import fetched_page_from_response
 from crawler.urls import canonical_url
@@ -70,17 +71,31 @@ class ReportsSpider(scrapy.Spider):
         page = fetched_page_from_response(response)
         role = response.meta.get("role", "start")
         self.crawler.stats.inc_value(f"gongkai/pages/{role}")
-        yield page  # the pipelines decide whether it is a report
         if not isinstance(response, TextResponse) or role == "attachment":
+            yield page
             return
         parsed = parse_page(page)
         if parsed.tree is None:
+            yield page  # the pipeline records what could be read, with warnings
             logger.warning("Unparseable page %s: %s", response.url, "; ".join(parsed.warnings) or "empty body")
             self.crawler.stats.inc_value("gongkai/errors/unparseable")
             return
-        links = [link for link in L.page_links(parsed.tree, response.url) if not L.is_skipped_resource(link)]
         meta = response.meta
 
+        # A page whose static HTML shows that scripts draw what we need (an empty list filled by
+        # script, a redirect stub) is fetched again through the browser; the rendered page is the
+        # one extracted. Static links are still followed below.
+        if not meta.get("playwright") and browser.needs_browser(page, parsed.tree, self.settings):
+            self.crawler.stats.inc_value("gongkai/browser/requested")
+            yield browser.browser_request(response.request, callback=self.parse, errback=self.on_error)
+        elif role in ("detail", "start") and (counter := endpoints.counter_request(page, parsed.tree)):
+            # View count filled by a script: ask its endpoint, then hand the page on.
+            yield counter.replace(callback=self.parse_counter, errback=self.counter_failed,
+                                  meta={**counter.meta, "role": "counter", "page": page})
+        else:
+            yield page  # the pipelines decide whether it is a report
+
+        links = [link for link in L.page_links(parsed.tree, response.url) if not L.is_skipped_resource(link)]
         stub_target = L.script_redirect(parsed.text, response.url)
         if stub_target:
             yield self._request(stub_target, role, hops=meta.get("hops", 0), column=meta.get("column"),
@@ -90,10 +105,33 @@ class ReportsSpider(scrapy.Spider):
             yield from self._from_navigation(response, links, role, meta.get("hops", 0))
         if role == "column" or role == "start" and self._looks_like_column(response.url, parsed.tree):
             yield from self._from_list(response, parsed, links, meta)
+            for api in endpoints.list_requests(page, parsed.tree):
+                yield api.replace(callback=self.parse_list_api, errback=self.on_error,
+                                  meta={**api.meta, "role": "list_api", "column": meta.get("column") or response.url})
         if role == "detail":
             for link in links:
                 if L.is_attachment(link):
                     yield self._request(link.url, "attachment", link_text=link.text)
+
+    def parse_counter(self, response: Response) -> Iterator[object]:
+        page = response.meta["page"]
+        page.extra["counter"] = endpoints.counter_result(response)
+        self.crawler.stats.inc_value("gongkai/pages/counter")
+        yield page
+
+    def counter_failed(self, failure: Failure) -> Iterator[object]:
+        self.on_error(failure)
+        yield failure.request.meta["page"]  # the report goes on without its count
+
+    def parse_list_api(self, response: Response) -> Iterator[Request]:
+        """A list endpoint's answer (XML with CDATA <li>, or JSON): its reports and next pages."""
+        self.crawler.stats.inc_value("gongkai/pages/list_api")
+        for link in endpoints.links_from_list_response(response):
+            if L.is_candidate_report(link):
+                yield self._request(link.url, "detail", link_text=link.text)
+        for api in endpoints.next_list_requests(response):
+            yield api.replace(callback=self.parse_list_api, errback=self.on_error,
+                              meta={**api.meta, "role": "list_api", "column": response.meta.get("column")})
 
     def _from_navigation(self, response: Response, links: list[L.Link], role: str, hops: int) -> Iterator[Request]:
         here = L.Link(response.url, "").host

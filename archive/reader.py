@@ -43,7 +43,9 @@ def iter_response_pages(path: Path, *, name: str | None = None,
         with open(path, "rb") as stream:
             records = ArchiveIterator(stream, arc2warc=True)
             for record in records:
-                offset = records.get_record_offset()
+                # .offset is where this record starts; get_record_offset() would read the
+                # record to its end and leave nothing for content_stream().
+                offset = records.offset
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
                 if not (record.rec_headers.get_header("WARC-Target-URI") or "").startswith("http"):

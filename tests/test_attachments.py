@@ -282,3 +282,9 @@ def test_clean_text_spaces_and_controls():
         "政府信息公开\n\n第二段\n\n第三页"
     assert clean_text("  第一段  \n\n\n第二段\t表格 ") == "第一段\n第二段 表格"
     assert clean_text("Annual report 2023\nof the county") == "Annual report 2023\nof the county"
+
+
+def test_antiword_table_rows_become_pipe_rows():
+    out = "标题\n|信息内容   |本年新制作数量|\n|规章       |0             |\n|           |              |\n"
+    assert attachments._antiword_tables(out).split("\n") == [
+        "标题", "信息内容 | 本年新制作数量", "规章 | 0", "", ""]

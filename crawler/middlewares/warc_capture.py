@@ -61,6 +61,10 @@ class WarcCaptureMiddleware:
         self.writer.close()
 
     def process_response(self, request: Request, response: Response) -> Response:
+        if request.meta.get("playwright"):
+            # A browser-rendered response's body is the DOM, not bytes received: the browser's own
+            # network responses and the DOM are archived by BrowserCaptureMiddleware instead.
+            return response
         fetched_at = warc_date_now()
         body = response.body
         try:

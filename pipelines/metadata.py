@@ -50,7 +50,7 @@ _SIGNED_LABEL = "成文日期"
 _TODAY_RE = re.compile(_alt(R.TODAY_MARKERS))
 _META_LINE_RE = re.compile(_alt(R.META_LINE_LABELS))
 _COUNTER_RE = re.compile(rf"({_alt(R.COUNTER_LABELS)})\s*[:：]\s*")
-_COUNT_VALUE_RE = re.compile(r"\s*(\d[\d,]*)\s*(人次|次)?")
+_COUNT_VALUE_RE = re.compile(r"\s*(\d[\d,]*(?:\.\d+)?)\s*(人次|次)?")
 _COUNT_TAIL_RE = re.compile(R.COUNTER_NOT_COUNT_TAIL)
 _PROSE_PREFIX_RE = re.compile(R.COUNTER_PROSE_PREFIX)
 # A counter label must open the line or follow a separator, not continue a sentence (网站浏览量：…).
@@ -67,6 +67,7 @@ _TITLE_SPLIT_RE = re.compile(R.TITLE_SEPARATORS)
 _TITLE_CLASS_RE = re.compile(R.TITLE_CLASS_WORDS, re.I)
 _TITLE_CLASS_EXCLUDE_RE = re.compile(R.TITLE_CLASS_EXCLUDE, re.I)
 _TITLE_ORG_STRIP_RE = re.compile(R.TITLE_ORG_STRIP)
+_BREADCRUMB_RE = re.compile(R.BREADCRUMB_MARKERS)
 _REPORT_RE = re.compile("|".join(f"(?:{p})" for p in ANNUAL_REPORT_PATTERNS))
 _DOCSHARE_RE = re.compile(_alt(R.DOCSHARE_MARKERS))
 _OFFICIAL_RE = re.compile("|".join(R.OFFICIAL_MARKERS))
@@ -93,6 +94,7 @@ _DOCSHARE_HOSTS = frozenset(R.DOCSHARE_HOSTS)
 # Lines around the heading searched for meta lines: a disclosure key/value table may sit above it.
 _WINDOW_BEFORE, _WINDOW_AFTER = 25, 12
 _META_LINE_MAX = 200  # longer lines are prose, not a meta strip
+_PROSE_MIN = 80  # a line this long (or with a 。) after the heading starts the report body
 
 
 @dataclass(slots=True)
@@ -167,6 +169,10 @@ def _visible_lines(tree: etree._Element) -> list[_Line]:
         stack.extend((child, False) for child in reversed(el))
     flush()
     return lines
+
+
+def _is_prose(text: str) -> bool:
+    return "。" in text or len(text) > _PROSE_MIN
 
 
 def _merge_labels(lines: list[_Line]) -> list[_Line]:
@@ -261,7 +267,7 @@ def _heading_candidates(tree: etree._Element) -> list[tuple[float, int, str, boo
     return out
 
 
-def _title(tree: etree._Element, meta: dict[str, str], doc_title: str) -> str:
+def _title(tree: etree._Element, meta: dict[str, str], doc_title: str, lines: list[_Line]) -> str:
     site = meta.get("site")
     if meta.get("title") and not _looks_like_site(meta["title"], site):
         return meta["title"]
@@ -288,7 +294,16 @@ def _title(tree: etree._Element, meta: dict[str, str], doc_title: str) -> str:
             best = (score, order, text)
     if best and best[0] >= 3:
         return best[2]
-    return stripped or (best[2] if best and best[0] > 0 else "")
+    if stripped:
+        return stripped
+    if best and best[0] > 0:
+        return best[2]
+    # Table layouts put the heading in a bare <td><font>: take the first short line naming a report.
+    for line in lines:
+        sq = _squash(line.clean)
+        if len(sq) <= 60 and not line.in_link and _REPORT_RE.search(sq) and not _BREADCRUMB_RE.search(sq):
+            return line.clean
+    return ""
 
 
 def _title_line(lines: list[_Line], title: str) -> int | None:
@@ -364,8 +379,8 @@ def _counter(lines: list[_Line]) -> tuple[int | None, str | None]:
             v = _COUNT_VALUE_RE.match(rest)
             if v:
                 after = rest[v.end():v.end() + 1]
-                if v.group(2) is None and after and _COUNT_TAIL_RE.match(after):
-                    continue  # 120万, 30%: a statistic
+                if "." in v.group(1) or (v.group(2) is None and after and _COUNT_TAIL_RE.match(after)):
+                    continue  # 3.5万, 120万, 30%: a statistic
                 try:
                     return int(v.group(1).replace(",", "")), "page"
                 except ValueError:
@@ -551,10 +566,17 @@ def extract_metadata(tree: etree._Element, text: str, url: str) -> dict:
     meta = _meta_tags(tree)
     lines = _visible_lines(tree)
     doc_title = page_title(tree)
-    title = _title(tree, meta, doc_title)
+    title = _title(tree, meta, doc_title, lines)
 
     at = _title_line(lines, title) if title else None
-    window = _merge_labels(lines[max(0, at - _WINDOW_BEFORE):at + _WINDOW_AFTER] if at is not None else lines)
+    if at is not None:
+        # The meta zone ends where the report's prose starts: nothing below it is chrome.
+        end = at + 1
+        while end < min(len(lines), at + _WINDOW_AFTER) and not _is_prose(lines[end].clean):
+            end += 1
+        window = _merge_labels(lines[max(0, at - _WINDOW_BEFORE):end])
+    else:
+        window = _merge_labels(lines)
 
     # Publish date: what the page shows beats <meta PubDate> (a CMS migration can re-stamp it).
     strong, weak, strip, signed = _visible_dates(window)

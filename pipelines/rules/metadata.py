@@ -24,6 +24,9 @@ TITLE_SEPARATORS = r"\s*_\s*|\s+[-–—|｜]+\s+|\s*[|｜]\s*|\s*--+\s*|\s*—�
 # A <title> tail that names a site rather than an article: stripped even after an unspaced hyphen.
 SITE_NAME_TAIL = r"(网站|门户|政府网|人民政府|政府|首页|官网|在线|之窗|网|信息网|政务网|公开网)$"
 
+# A line with one of these is a breadcrumb (首页 >> 信息公开 >> 年度报告), never the article heading.
+BREADCRUMB_MARKERS = r">>|»|›|>|当前位置|现在位置|所在位置|您的位置|首页"
+
 # --- Agency.
 # Key/value table labels naming the publishing body (disclosure detail pages).
 AGENCY_KV_LABELS = ["发布机构", "发文机关", "发文单位", "发布单位", "公开机构", "公开主体", "公开单位",

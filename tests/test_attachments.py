@@ -287,4 +287,4 @@ def test_clean_text_spaces_and_controls():
 def test_antiword_table_rows_become_pipe_rows():
     out = "标题\n|信息内容   |本年新制作数量|\n|规章       |0             |\n|           |              |\n"
     assert attachments._antiword_tables(out).split("\n") == [
-        "标题", "信息内容 | 本年新制作数量", "规章 | 0", "", ""]
+        "标题", "信息内容 | 本年新制作数量", "规章 | 0", ""]

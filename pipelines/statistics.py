@@ -189,6 +189,10 @@ def _text_rows(text: str) -> list[Row]:
         if "|" in line and len(line) > 1:
             rows.append(Row([Cell(c) for c in _split_cells(line)], table, False))
             prev_was_row = True
+        elif line and len(line) <= 40 and _ARTICLE.search(_norm_label(line)):
+            # 第二十条第（一）项 spans the whole table width, so flatteners print it without a `|`.
+            rows.append(Row([Cell(_squash(line))], table, False))
+            prev_was_row = True
         elif line:
             if prev_was_row:
                 table += 1  # prose between tables: a new table for header purposes

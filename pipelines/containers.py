@@ -6,7 +6,13 @@ import re
 
 from lxml import etree
 
-from pipelines.rules.containers import CHROME_BLOCK_XPATHS, CONTAINER_XPATHS, MIN_CONTAINER_CHARS
+from pipelines.rules.containers import (
+    CHROME_BLOCK_XPATHS,
+    CONTAINER_XPATHS,
+    MIN_CONTAINER_CHARS,
+    WEAK_MAX_LINK_DENSITY,
+    WEAK_RULES,
+)
 
 _CJK_PUNCT = re.compile(r"[，。；：、！？]")
 _BLOCKS = ("div", "td", "article", "section", "main", "body", "ucapcontent", "center", "font", "span")
@@ -100,6 +106,9 @@ def find_container(tree: etree._Element) -> tuple[etree._Element | None, str]:
         if dense is not None and el not in dense.iterancestors() and dense not in el.iterancestors() \
                 and dense is not el and visible_text_len(dense) > 3 * visible_text_len(el):
             return dense, "densest"
+        if name in WEAK_RULES and dense is not None and el in dense.iterancestors():
+            if _link_text_len(el) > WEAK_MAX_LINK_DENSITY * max(visible_text_len(el), 1):
+                return dense, "densest"
         return el, name
     if dense is not None:
         return dense, "densest"

@@ -32,6 +32,8 @@ CHROME_LINES: dict[str, str] = {
     "related": r"^(?:相关链接|相关文章|相关阅读|相关新闻|推荐阅读|热点推荐|附件下载|网站地图|联系我们|"
                r"网站声明|隐私声明|使用帮助|无障碍|长者模式|English|繁体|简体|繁體|登录|注册)\s*[:：]?\s*$",
     # A bare counter: 浏览次数：123  点击：  访问量：12次
+    # 【纠错】责任编辑：焦鹏 — the editor credit closing news-style pages
+    "editor": r"^(?:[【\[]\s*纠错\s*[】\]])?\s*[(（\[【]?\s*责任编辑\s*[:：].{0,20}$",
     "counter": rf"^{_META_KEY}\s*[:：]\s*\d*\s*次?\s*$",
 }
 

@@ -33,6 +33,11 @@ CONTAINER_XPATHS: list[tuple[str, str]] = [
      f" or {_cls('zw')} or {_cls('TRS_Editor_Content')}]"),
 ]
 
+# Names used by too many templates to be trusted blindly: such a match may be a whole page column
+# (sina's #articleContent wraps nav and ads). When it is link-heavy, the densest block inside wins.
+WEAK_RULES = {"article-content", "content-id", "pages-content"}
+WEAK_MAX_LINK_DENSITY = 0.25
+
 # A rule match with less visible text than this is a stub (an empty editor div, an image-only
 # body), so the generic fallback is tried as well and the longer one wins.
 MIN_CONTAINER_CHARS = 60

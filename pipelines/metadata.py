@@ -13,7 +13,9 @@ All word lists live in pipelines/rules/metadata.py.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -79,6 +81,7 @@ _BAD_ORG_CHARS_RE = re.compile(r"[:：，,。；;《》“”\"!！?？\d]")
 _BAD_SOURCE_CHARS_RE = re.compile(r"[:：，,。；;!！?？]")
 _ADMIN_SPLIT_RE = re.compile(rf"(?<=[{R.ADMIN_UNIT}])")
 _WS_RE = re.compile(r"\s+")
+_PINYIN_RE = re.compile(R.PINYIN_ANNOTATION)
 _LABEL_ONLY_RE = re.compile(r"^[^\s:：]{1,3}(?: ?[^\s:：]){0,8}\s*[:：]$")
 _LEADING_LABEL_RE = re.compile(rf"^\s*(?:{_alt(R.SOURCE_LABELS + R.AGENCY_KV_LABELS)})\s*[:：]\s*")
 
@@ -496,7 +499,7 @@ def _more_specific(title_org: str, agency: str) -> str | None:
 
 def _agency(
     meta: dict[str, str], kv: str | None, source: str | None, sig: str | None, title_org: str | None,
-    warnings: list[str],
+    full_name: str | None, warnings: list[str],
 ) -> str | None:
     site = meta.get("site")
     content_source = _clean_org(meta.get("source"))
@@ -509,6 +512,8 @@ def _agency(
             return _SITE_NAME_STRIP_RE.sub("", site) or site
         return None
     chosen = ordered[0]
+    if chosen == title_org and full_name:
+        return full_name
     if chosen == title_org and title_org[-1] in R.ADMIN_UNIT and site:
         # A bare place (万载县) is not an agency; the place's own government site names it.
         site_org = _SITE_NAME_STRIP_RE.sub("", site)
@@ -523,8 +528,56 @@ def _agency(
             for c in (kv, source, sig):
                 if c and root in c:
                     return c
-            return title_org
+            return full_name or title_org
     return chosen
+
+
+def _complete(title_org: str, doc_title_parts: list[str], page_text: str) -> str | None:
+    """The full name of a short form the title uses, spelled out elsewhere on the page.
+
+    The site's own name (a <title> part) is the body's name as it calls itself, taken as is
+    (东湖高新区九峰街 → 九峰街道办事处); otherwise the page's fuller spelling extends the title's
+    (新抚区站前街道 + 站前街道办事处 → 新抚区站前街道办事处).
+    """
+    units = [u for u in _ADMIN_SPLIT_RE.split(title_org) if u]
+    last = units[-1] if units else title_org
+    if not last or last[-1] in R.ADMIN_UNIT:
+        return None  # a bare place: see the site-name rule
+    root = _root(last)
+    if len(root) < 2:
+        return None
+    full_re = re.compile(re.escape(root) + R.ORG_FULL_SUFFIX)
+    for part in doc_title_parts:
+        sq = _squash(part)
+        m = full_re.fullmatch(sq)
+        if m and len(sq) > len(last):
+            return sq
+    best = None
+    for m in full_re.finditer(page_text):
+        if m.group(0).startswith(last) and len(m.group(0)) > len(last) and (best is None or len(m.group(0)) > len(best)):
+            best = m.group(0)
+    if best:
+        return title_org[: len(title_org) - len(last)] + best
+    return None
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> Callable[[str], str] | None:
+    try:
+        from opencc import OpenCC
+
+        return OpenCC("t2s").convert
+    except Exception:  # optional dependency: without it a farm's Traditional title stays as served
+        return None
+
+
+def _unfarm(s: str | None) -> str | None:
+    """Undo a content farm's Traditional conversion and pinyin annotations in a short field."""
+    if not s:
+        return s
+    s = _PINYIN_RE.sub("", s)
+    conv = _t2s()
+    return conv(s) if conv else s
 
 
 # --- source kind ---------------------------------------------------------------------------------
@@ -601,16 +654,28 @@ def extract_metadata(tree: etree._Element, text: str, url: str) -> dict:
     if state == "script":
         warnings.append("view counter filled by a script: not read")
 
+    page_text = "\n".join(ln.clean for ln in lines)
     title_org = _title_org(title) if title else None
-    agency = _agency(meta, _kv_agency(window), _source_line(window), sig_agency, title_org, warnings)
+    full_name = None
+    if title_org:
+        doc_parts = [p for p in _TITLE_SPLIT_RE.split(doc_title) if p]
+        doc_parts += [doc_title.rpartition("-")[2], meta.get("site", "")]
+        full_name = _complete(title_org, doc_parts, page_text + "\n" + text)
+    agency = _agency(meta, _kv_agency(window), _source_line(window), sig_agency, title_org, full_name, warnings)
+
+    source_kind = _source_kind(url, meta, page_text, text, warnings)
+    if source_kind != "official":
+        # Farms serve a mainland report in Traditional (with pinyin); the record keeps its own script.
+        # Official pages are left alone: t2s would rewrite real names (乾县 → 干县).
+        title, agency = _unfarm(title), _unfarm(agency)
 
     report_year = dates.year_of(title) if title else None
-    if report_year is None and publish_date:
+    if report_year is None and publish_date and source_kind != "docshare":
+        # Reports appear early in the next year. A docshare date is an upload date: no guess from it.
         report_year = int(publish_date[:4]) - 1
     elif report_year and publish_date and report_year > int(publish_date[:4]):
         warnings.append(f"report year {report_year} after publish date {publish_date}")
 
-    page_text = "\n".join(ln.clean for ln in lines)
     return {
         "title": title or None,
         "agency": agency,
@@ -618,6 +683,6 @@ def extract_metadata(tree: etree._Element, text: str, url: str) -> dict:
         "views": views,
         "views_source": "page" if views is not None else None,
         "report_year": report_year,
-        "source_kind": _source_kind(url, meta, page_text, text, warnings),
+        "source_kind": source_kind,
         "warnings": warnings,
     }

@@ -257,6 +257,26 @@ def test_street_office_from_title_when_no_signature() -> None:
     assert out["agency"] == "新抚区站前街道"
 
 
+def test_title_short_form_completed_from_the_page() -> None:
+    title = "新抚区站前街道2017年信息公开工作年度报告"
+    body = f"<h1>{title}</h1><p>一、站前街道办事处政府信息总体公开工作的基本情况。</p><p>新抚区人民政府办公室指导。</p>"
+    assert meta(body=body)["agency"] == "新抚区站前街道办事处"
+
+
+def test_title_short_form_taken_from_the_sites_own_name() -> None:
+    # A street office's own site: its <title> suffix is the office's full name.
+    title = "东湖高新区九峰街2020年度政府信息公开年度工作报告"
+    out = meta(body=f"<h1>{title}</h1>{BODY}", title=f"{title}-九峰街道办事处")
+    assert out["agency"] == "九峰街道办事处"
+
+
+def test_short_form_not_completed_from_another_body() -> None:
+    # Look-alike: other offices named on the page (东湖街道办事处) do not complete 九峰街.
+    title = "东湖高新区九峰街2020年度政府信息公开年度工作报告"
+    body = f"<h1>{title}</h1><p>会同东湖街道办事处、关山街道办事处开展工作。</p>"
+    assert meta(body=body)["agency"] == "东湖高新区九峰街"
+
+
 def test_district_content_source_kept_for_the_district_report() -> None:
     # Look-alike: the title names only the district, so its ContentSource is not "less specific".
     out = meta(head=m("ContentSource", "西峰区人民政府办公室"), body=f"<h1>{REPORT}</h1>{BODY}")
@@ -279,8 +299,15 @@ def test_signature_from_cleaned_text_traditional() -> None:
     # seed 000's ending, in traditional characters.
     text = "二、主要問題和改進措施\n爭取達到群眾滿意和認可的效果。\n橫崗街道辦事處\n2019年2月28日"
     out = meta(body="<h1>橫崗街道2018年政府信息公開工作年度報告</h1>", text=text, url=FARM)
-    assert out["agency"] == "橫崗街道辦事處"
+    # A farm (not gov.cn): its Traditional conversion is undone in the record's fields.
+    assert out["agency"] == "横岗街道办事处"
     assert out["publish_date"] == "2019-02-28"
+
+
+def test_traditional_kept_on_official_pages() -> None:
+    # Look-alike: a gov.cn page is never converted (t2s would rewrite real names such as 乾县).
+    out = meta(body="<h1>乾县2018年政府信息公开工作年度报告</h1>" + BODY, url="http://www.qianxian.gov.cn/a.html")
+    assert out["title"] == "乾县2018年政府信息公开工作年度报告"
 
 
 def test_sidebar_link_list_is_not_a_signature() -> None:
@@ -369,7 +396,8 @@ def test_seed_002_street_report_with_header_date() -> None:
     assert out["publish_date"] == "2018-03-23"
     assert out["views"] == 24950
     assert out["report_year"] == 2017
-    assert out["agency"] == "新抚区站前街道"
+    # The title's 站前街道, spelled out by the report itself (站前街道办事处).
+    assert out["agency"] == "新抚区站前街道办事处"
 
 
 def test_seed_003_meta_strip_without_values() -> None:
@@ -391,7 +419,7 @@ def test_seed_001_docshare() -> None:
 def test_seed_000_signature_from_text() -> None:
     html, text = seed_page("000_7799afbad278b8df.txt")
     out = extract_metadata(document.parse_html(html), text, "https://www.example.com/a.html")
-    assert out["agency"] == "橫崗街道辦事處"
+    assert out["agency"] == "横岗街道办事处"
     assert out["publish_date"] == "2019-02-28"
 
 

@@ -42,12 +42,16 @@ META_LINE_LABELS = ["作者", "编辑", "责任编辑", "责编", "审核", "发
 # Traditional forms too: seed 000 is a 街道辦事處 report.
 ORG_SUFFIX = (r"(办事处|人民政府|政府|办公室|办公厅|委员会|管委会|局|委|厅|署|院|中心|街道|镇|乡|"
               r"苏木|嘎查|社区|村委会|公司|所|队|站|处|会|部|办|馆|校|学|行|社|区|县|市|州|旗|盟|省|"
-              r"辦事處|辦公室|委員會|處|廳|會|辦|館|鎮|鄉|縣)$")
+              r"辦事處|辦公室|委員會|處|廳|會|辦|館|鎮|鄉|縣|街)$")  # 街: Wuhan's street offices (九峰街)
 # Administrative-unit characters that split a place chain (抚顺市新抚区站前街道 → 抚顺市|新抚区|站前街道).
 ADMIN_UNIT = "省市区县州旗盟"
 # Generic tails removed to get an organisation's root name (站前街道办事处 → 站前) for containment tests.
 ORG_GENERIC_TAIL = (r"(街道办事处|街道办|街道|办事处|镇人民政府|乡人民政府|人民政府办公室|人民政府|"
-                    r"政府办公室|政府|镇|乡|苏木)$")
+                    r"政府办公室|政府|镇|乡|苏木|街)$")
+# Full names a short form in a title expands to on the same page (站前街道 → 站前街道办事处).
+ORG_FULL_SUFFIX = r"(街道办事处|街道办|办事处|镇人民政府|乡人民政府|苏木人民政府|人民政府|街道)"
+# A content farm's pinyin after each converted character: 區(qū)委 → 區委.
+PINYIN_ANNOTATION = r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)"
 # Site names stripped to an agency as a last resort (山西省人民政府门户网站 → 山西省人民政府).
 SITE_NAME_STRIP = r"(门户网站|门户网|政府网站|网站|官网|政务网|信息网)$"
 # Words before a report year in a title that are not part of the agency name.

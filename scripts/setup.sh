@@ -23,7 +23,7 @@ stamp=".venv/.installed-$(cat pyproject.toml | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   echo "setup: installing gongkai into .venv/"
   .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e ".[test,bench]"
+  .venv/bin/pip install -q -e ".[test,bench,parquet]"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -47,6 +47,7 @@ def _alt(words: list[str]) -> str:
 
 _SEP = r"[\s:：\t|｜]*"
 _STRONG_LABEL_RE = re.compile(rf"({_alt(R.PUBLISH_DATE_LABELS)}){_SEP}$")
+_STRONG_ANY_RE = re.compile(rf"({_alt(R.PUBLISH_DATE_LABELS)})\s*[:：]")
 _WEAK_LABEL_RE = re.compile(rf"({_alt(R.WEAK_DATE_LABELS)}){_SEP}$")
 _SIGNED_LABEL = "成文日期"
 _TODAY_RE = re.compile(_alt(R.TODAY_MARKERS))
@@ -297,16 +298,19 @@ def _title(tree: etree._Element, meta: dict[str, str], doc_title: str, lines: li
             best = (score, order, text)
     if best and best[0] >= 3:
         return best[2]
-    if stripped:
+    if stripped and _REPORT_RE.search(sq_stripped):
         return stripped
-    if best and best[0] > 0:
-        return best[2]
-    # Table layouts put the heading in a bare <td><font>: take the first short line naming a report.
+    # Table layouts put the heading in a bare <td><font> under a <title> that is only the site name:
+    # take the first short line naming a report.
     for line in lines:
         sq = _squash(line.clean)
         if len(sq) <= 60 and not line.in_link and _REPORT_RE.search(sq) and not _BREADCRUMB_RE.search(sq):
             return line.clean
-    return ""
+    if stripped and not _looks_like_site(stripped, site):
+        return stripped
+    if best and best[0] > 0:
+        return best[2]
+    return stripped
 
 
 def _title_line(lines: list[_Line], title: str) -> int | None:
@@ -499,9 +503,9 @@ def _more_specific(title_org: str, agency: str) -> str | None:
 
 def _agency(
     meta: dict[str, str], kv: str | None, source: str | None, sig: str | None, title_org: str | None,
-    full_name: str | None, warnings: list[str],
+    full_name: str | None, site_alt: str | None, warnings: list[str],
 ) -> str | None:
-    site = meta.get("site")
+    site = meta.get("site") or site_alt
     content_source = _clean_org(meta.get("source"))
     if content_source and site and _squash(content_source) == _squash(site):
         content_source = None  # the website's own name is the last resort, below
@@ -651,6 +655,10 @@ def extract_metadata(tree: etree._Element, text: str, url: str) -> dict:
 
     # Views: only from meta strips near the heading, never the report body.
     views, state = _counter(window if at is not None else [ln for ln in lines if _META_LINE_RE.search(ln.clean)])
+    if views is None and state is None and at is not None:
+        # Some templates print the strip below the body (发布日期：… 点击数：88): a counter sharing a
+        # line with a publish-date label is chrome wherever it sits.
+        views, state = _counter([ln for ln in lines if _STRONG_ANY_RE.search(ln.clean)])
     if state == "script":
         warnings.append("view counter filled by a script: not read")
 
@@ -661,7 +669,10 @@ def extract_metadata(tree: etree._Element, text: str, url: str) -> dict:
         doc_parts = [p for p in _TITLE_SPLIT_RE.split(doc_title) if p]
         doc_parts += [doc_title.rpartition("-")[2], meta.get("site", "")]
         full_name = _complete(title_org, doc_parts, page_text + "\n" + text)
-    agency = _agency(meta, _kv_agency(window), _source_line(window), sig_agency, title_org, full_name, warnings)
+    # Without <meta SiteName>, the <title> part naming the site stands in for it.
+    site_alt = next((p.strip() for p in _TITLE_SPLIT_RE.split(doc_title) if p and _looks_like_site(p, None)), None)
+    agency = _agency(meta, _kv_agency(window), _source_line(window), sig_agency, title_org, full_name,
+                     site_alt, warnings)
 
     source_kind = _source_kind(url, meta, page_text, text, warnings)
     if source_kind != "official":

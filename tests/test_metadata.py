@@ -213,6 +213,23 @@ def test_script_filled_counter_is_not_read() -> None:
     assert any("script" in w for w in out["warnings"])
 
 
+def test_table_layout_strip_below_body() -> None:
+    # Old table templates: heading in a bare <td><font>, <title> only the site name, strip at the bottom.
+    body = ("<div>今天是2024年4月23日 星期二</div><table><tr><td><font size=4>城关镇2015年政府信息公开工作年度报告"
+            "</font></td></tr><tr><td><p>根据条例，现将报告如下。</p><p>网站浏览量：5000次</p></td></tr>"
+            "<tr><td>发布日期：2016-03-21 点击数：1024</td></tr></table><div>本站访问量：123456</div>")
+    out = meta(body=body, title="城关镇人民政府")
+    assert out["title"] == "城关镇2015年政府信息公开工作年度报告"
+    assert out["publish_date"] == "2016-03-21"
+    assert out["views"] == 1024
+    assert out["agency"] == "城关镇人民政府"
+
+
+def test_footer_visitor_count_is_not_the_page_count() -> None:
+    body = f"<h1>{REPORT}</h1>{BODY}<div>本站访问量：123456 网站标识码：1234567890</div>"
+    assert meta(body=body)["views"] is None
+
+
 # --- agency --------------------------------------------------------------------------------------
 
 

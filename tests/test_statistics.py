@@ -313,3 +313,12 @@ def test_prose_variants(sentence, n):
 def test_no_tables_no_statement():
     assert parse_statistics(None, "某某2016年政府信息公开工作年度报告\n我局高度重视信息公开工作。") == (None, [])
     assert parse_statistics(None, "") == (None, [])
+
+
+def test_table_split_over_two_html_tables():
+    """Some editors cut the application table after its header: the body alone still parses."""
+    html = (FIX / "ucap_2021.html").read_text(encoding="utf-8")
+    cut = html.rfind("<tr", 0, html.index("新收政府"))
+    stats, warnings = parse_statistics(parse_html(html[:cut] + "</tbody></table><table><tbody>" + html[cut:]), "")
+    assert stats["applications"] == EXPECTED_2021
+    assert warnings == []

@@ -5,7 +5,7 @@ review_litigation, proactive or checks; `row` is the dotted row key (`denied.sta
 proactive `第二十条第(一)项/规章`; `column` the column key or, for proactive, the report's own label.
 Null cells are left out (a blank is not a measurement); checks are rows with value 1 (ok) or 0.
 
-CSV needs only the standard library; Parquet needs pyarrow (`pip install gongkai[stats]`).
+CSV needs only the standard library; Parquet needs pyarrow (`pip install gongkai[parquet]`).
 
     python -m pipelines.stats_export OUT_DIR_OR_JSONL... --format csv --out stats.csv
 """
@@ -112,7 +112,7 @@ def _write_parquet(rows: Iterable[dict], out: Path) -> int:
     except ImportError as exc:
         raise RuntimeError(
             "Parquet output needs pyarrow, which is not installed: `pip install pyarrow` "
-            "(or `pip install gongkai[stats]`), or use --format csv") from exc
+            "(or `pip install gongkai[parquet]`), or use --format csv") from exc
     data = list(rows)
     schema = pa.schema([
         ("url", pa.string()), ("agency", pa.string()), ("report_year", pa.int32()), ("table", pa.string()),

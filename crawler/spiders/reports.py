@@ -20,6 +20,7 @@ from crawler import browser, endpoints
 from crawler import links as L
 from crawler.items import fetched_page_from_response
 from crawler.urls import canonical_url
+from pipelines.classify import is_annual_report_title
 from pipelines.document import parse_page
 from pipelines.domains import registered_domain
 
@@ -168,13 +169,15 @@ class ReportsSpider(scrapy.Spider):
         for link in links:
             if L.is_attachment(link) and L.is_candidate_report(link):
                 yield self._request(link.url, "attachment", link_text=link.text)
+            elif L.is_subcolumn_link(link, column) and not is_annual_report_title(link.text):
+                # Year or unit folders below the column (2023年度街道年报 → …/2023nb/xzjd/): lists,
+                # even when their names contain 年报.
+                follow_lists.append((link.url, link.url, link.text))
             elif L.is_candidate_report(link) or (link.url.startswith(column_dir) and L._looks_like_article(link.path)):
                 if link.url not in self._seen_reports:
                     self._seen_reports.add(link.url)
                     new_reports += 1
                 yield self._request(link.url, "detail", link_text=link.text)
-            elif L.is_subcolumn_link(link, column):
-                follow_lists.append((link.url, link.url, link.text))
             elif L.is_column_link(link) and link.host == L.Link(response.url, "").host:
                 follow_lists.append((link.url, link.url, link.text))
         for url in L.pagination_links(parsed.tree, response.url, links, parsed.text):

@@ -82,7 +82,7 @@ def session_id() -> str:
     return secrets.token_hex(16).upper()
 
 
-def today_cn(fmt: str = "colon") -> str:
+def today_cn() -> str:
     """The header clock of most portals: today's date, which is never a publish date."""
     d = dt.date.today()
     return f"{d.year}年{d.month}月{d.day}日 星期{WEEKDAYS[d.weekday()]}"

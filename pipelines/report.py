@@ -1,43 +1,83 @@
-"""One fetched page in, one report record out (or None): the path shared by crawl and replay."""
+"""One fetched page in, one report record out (or None): the path shared by crawl and replay.
+
+Stages, each on the same parsed tree (parsed once, in pipelines.document.parse_page):
+classify the page by its own title → text (container, serialisation, cleaning) → metadata →
+template statistics. Non-reports cost one metadata pass, not a text extraction.
+"""
 
 from __future__ import annotations
 
-from pipelines import classify, decode, document, extract, metadata
+from pipelines import attachment_report, classify, document, extract, metadata, statistics
 from pipelines.domains import registered_domain
 from pipelines.page import FetchedPage
 
 # Field order of a JSON line; docs/jsonl-schema.json describes each.
 RECORD_FIELDS = (
-    "url", "title", "agency", "publish_date", "views", "report_year", "text", "source_kind",
-    "domain", "fetched_at", "warc_file", "warc_record_id", "warc_offset", "warnings",
+    "url", "title", "agency", "publish_date", "views", "views_source", "report_year", "text",
+    "source_kind", "domain", "fetched_at", "warc_file", "warc_record_id", "warc_offset", "warnings",
+    "statistics",
 )
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 
 
+def is_html(page: FetchedPage) -> bool:
+    return page.content_type in HTML_TYPES or page.content_type.startswith("text/")
+
+
+def is_report_page(tree, meta_title: str | None) -> bool:
+    """The page names itself an annual report: its title meta, <title> or own heading says so.
+
+    The metadata stage's title counts too unless it is the text of a link on the page: a home page
+    whose first list entry is a report is not that report.
+    """
+    candidates = document.own_titles(tree)
+    if meta_title and not _is_link_text(tree, meta_title):
+        candidates.append(meta_title)
+    return any(classify.is_annual_report_title(t) for t in candidates)
+
+
+def _is_link_text(tree, text: str) -> bool:
+    folded = "".join(text.split())
+    for a in tree.iter("a"):
+        anchor = "".join(a.text_content().split())
+        if len(anchor) >= 8 and (folded in anchor or anchor in folded):
+            return True
+    return False
+
+
 def build_report(page: FetchedPage) -> dict | None:
     """Extract a report record from a page, or None when the page is not an annual report."""
-    if page.status != 200 or page.content_type not in HTML_TYPES and not page.content_type.startswith("text/"):
+    if page.status != 200:
         return None
-    decoded = decode.decode_body(page.body, page.headers)
-    tree = document.parse_html(decoded.text)
-    if tree is None:
+    if not is_html(page):  # a file linked from a list by its report title (pipelines/attachment_report.py)
+        return attachment_report.standalone_report(page)
+    parsed = document.parse_page(page)
+    if parsed.tree is None:
         return None
-    meta = metadata.extract_metadata(tree, "", page.url)
-    title = meta.get("title") or page.link_text or ""
-    if not classify.is_annual_report_title(title):
+    first = metadata.extract_metadata(parsed.tree, "", page.url)
+    if not is_report_page(parsed.tree, first.get("title")):
         return None
-    text, text_warnings = extract.extract_text(tree, page.url)
+    text, text_warnings = extract.extract_text(parsed.tree, page.url)
+    meta = metadata.extract_metadata(parsed.tree, text, page.url)
+    stats, stats_warnings = statistics.parse_statistics(parsed.tree, text)
     record = {
         "url": page.url,
         **meta,
-        "title": title,
+        "title": meta.get("title") or page.link_text or "",
         "text": text,
         "domain": registered_domain(page.url),
         "fetched_at": page.fetched_at,
         "warc_file": page.warc_file,
         "warc_record_id": page.warc_record_id,
         "warc_offset": page.warc_offset,
-        "warnings": decoded.warnings + text_warnings,
+        "warnings": parsed.warnings + text_warnings + meta.get("warnings", []) + stats_warnings,
+        "statistics": stats,
     }
+    # Attachments, counter answers and rendering the spider attached to the page.
+    return order_fields(attachment_report.apply_extras(page, record))
+
+
+def order_fields(record: dict) -> dict:
+    """Schema fields first in their documented order, then any others."""
     return {k: record.get(k) for k in RECORD_FIELDS} | {k: v for k, v in record.items() if k not in RECORD_FIELDS}

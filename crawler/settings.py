@@ -27,9 +27,11 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 GONGKAI_RETRY_BACKOFF_BASE = 1.0  # seconds; attempt n waits base * 2**(n-1), capped below
 GONGKAI_RETRY_BACKOFF_MAX = 30.0
 DOWNLOAD_TIMEOUT = 60
-# A response above this size is cancelled and logged; the default leaves room for report PDFs.
-DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
-DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+# A page above this size is cancelled, logged and counted (no report page is 16 MB of HTML; a
+# 30 MB "page" is a dump or a trap). Attachments get their own, larger bound.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+GONGKAI_ATTACHMENT_MAXSIZE = 256 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
 
 # Error pages are archived and counted, not parsed for links (HttpErrorMiddleware drops them before
@@ -82,3 +84,40 @@ GONGKAI_TRAP_MAX_PER_SHAPE = 60
 GONGKAI_TRAP_MAX_EMPTY_PAGES = 3
 # Attachments (PDF/DOC/…) linked from report pages are fetched and archived.
 GONGKAI_FETCH_ATTACHMENTS = True
+
+# --- re-crawls and the archive's life (archive/state.py, docs/archive.md) ---------------------
+# DIR/state.sqlite makes a second `gongkai crawl --out DIR` the next crawl of the job; a crawl that
+# did not finish is resumed (same crawl id, its captures served from its WARCs) unless RESUME=0.
+GONGKAI_RESUME = True
+# If-None-Match / If-Modified-Since from the last capture; a 304 is archived as a revisit.
+GONGKAI_CONDITIONAL_REQUESTS = True
+# A payload byte-identical to the URL's last full capture is archived as a revisit record.
+GONGKAI_REVISITS = True
+DOWNLOADER_MIDDLEWARES["crawler.middlewares.conditional_requests.ConditionalRequestsMiddleware"] = 940
+EXTENSIONS["crawler.extensions.changes.ChangeLog"] = 600
+
+# --- browser rendering (crawler/browser.py, docs/javascript.md) --------------------------------
+# scrapy-playwright serves only requests whose meta has "playwright"; every other request falls
+# back to Scrapy's own handler. The browser is launched on the first such request, never before.
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.browser.ProxiedPlaywrightHandler",
+    "https": "crawler.browser.ProxiedPlaywrightHandler",
+}
+DOWNLOADER_MIDDLEWARES["crawler.middlewares.browser_capture.BrowserCaptureMiddleware"] = 951
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+# Debian's chromium, not a Playwright download; its network goes through the crawl's http_proxy
+# like every other request (added at crawl start by crawler.browser.ProxiedPlaywrightHandler).
+PLAYWRIGHT_LAUNCH_OPTIONS = {
+    "executable_path": "/usr/lib/chromium/chromium",
+    "headless": True,
+    "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-dev-shm-usage"],
+}
+# A page that never finishes loading fails after this (ms) and the crawl goes on.
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20000
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER = True  # a crashed chromium is relaunched for the next page
+# Decide per page (crawler/rules/browser.py); GONGKAI_BROWSER_HOSTS = {"host": "always" | "never"}.
+GONGKAI_BROWSER_ENABLED = True
+GONGKAI_BROWSER_HOSTS: dict[str, str] = {}

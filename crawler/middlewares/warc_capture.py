@@ -3,8 +3,17 @@
 Ordered at 950, above decompression (590), redirects (600), retries (550) and robots.txt: this
 middleware's process_response runs first on the way back, so it sees the body exactly as
 received (still gzip if the server sent gzip) and every hop: redirects, error pages, robots.txt.
-On the way out it runs last, so the archived request head carries every header Scrapy added.
+On the way out it runs last, so the archived request head carries every header Scrapy added
+(including the conditional ones of crawler/middlewares/conditional_requests.py).
 The pointer to the record is left in request.meta["warc"] for the pipeline's JSON line.
+
+What is written (archive/revisit.py has the policy):
+- payload byte-identical to the URL's last full capture → a revisit record (no payload);
+- 304 to our conditional request → a revisit whose HTTP head is the stored response's freshened by
+  the 304's headers; the stored response then goes on down the chain in place of the 304, so the
+  spider still gets the body to find links in;
+- anything else → a full response record.
+Every capture is recorded in the job's state (archive/state.py).
 """
 
 from __future__ import annotations
@@ -15,12 +24,20 @@ from pathlib import Path
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.responsetypes import responsetypes
 
 from archive.exchange import request_head, response_head
-from archive.warcwriter import RotatingWarcWriter
+from archive.revisit import RecordNotFound, load_exchange, location, not_modified_head, payload_digest
+from archive.state import crawl_state_for
+from archive.warcwriter import RecordPointer, RotatingWarcWriter
 
 logger = logging.getLogger(__name__)
+
+# request.meta keys shared with crawler/middlewares/conditional_requests.py
+META_ARCHIVED = "gongkai_archived"  # response served from this job's WARCs: not written again
+META_CONDITIONAL = "gongkai_conditional"  # URL whose conditional headers we added
 
 
 def _header_pairs(headers) -> list[tuple[str, str]]:
@@ -36,10 +53,20 @@ def warc_date_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def warc_meta(pointer: RecordPointer, fetched_at: str) -> dict:
+    return {"warc_file": pointer.warc_file, "warc_record_id": pointer.record_id,
+            "warc_offset": pointer.offset, "fetched_at": fetched_at[:19] + "Z"}
+
+
 class WarcCaptureMiddleware:
     def __init__(self, writer: RotatingWarcWriter, crawler: Crawler) -> None:
         self.writer = writer
+        self.crawler = crawler
         self.stats = crawler.stats
+        self.out_dir = Path(crawler.settings.get("GONGKAI_OUT_DIR"))
+        self.revisits = crawler.settings.getbool("GONGKAI_REVISITS", True)
+        self.state = crawl_state_for(crawler)
+        self.failed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -61,33 +88,112 @@ class WarcCaptureMiddleware:
         self.writer.close()
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if request.meta.get("playwright"):
-            # A browser-rendered response's body is the DOM, not bytes received: the browser's own
-            # network responses and the DOM are archived by BrowserCaptureMiddleware instead.
-            return response
+        if request.meta.get(META_ARCHIVED):
+            return response  # already in this job's WARCs (a resumed crawl); pointer already set
+        if self.failed:
+            raise IgnoreRequest("WARC writing failed; the crawl is stopping")
         fetched_at = warc_date_now()
-        body = response.body
         try:
-            pointer = self.writer.write_exchange(
-                response.url,
-                request_head(request.method, request.url, _header_pairs(request.headers)),
-                response_head(response.status, _header_pairs(response.headers), len(body),
-                              protocol=response.protocol or "HTTP/1.1"),
-                body,
-                request_body=request.body or b"",
-                warc_date=fetched_at,
-            )
+            if response.status == 304 and request.meta.get(META_CONDITIONAL) == request.url:
+                return self._not_modified(request, response, fetched_at)
+            return self._capture(request, response, fetched_at)
         except OSError as exc:
             # A full disk or a vanished directory: stop rather than crawl on without an archive.
-            logger.error("WARC write failed for %s: %s; stopping the crawl", response.url, exc)
-            self.stats.inc_value("gongkai/warc/write_errors")
-            raise
+            # The writer has already cut the file back to its last complete record.
+            self._fail(response.url, exc)
+            raise IgnoreRequest(f"WARC write failed: {exc}") from exc
+
+    def _fail(self, url: str, exc: Exception) -> None:
+        logger.error("WARC write failed for %s: %s; stopping the crawl (what was written stays readable)",
+                     url, exc)
+        self.stats.inc_value("gongkai/warc/write_errors")
+        if not self.failed:
+            self.failed = True
+            self.stats.set_value("gongkai/warc/write_error", str(exc))
+            self.writer.close()
+            engine = self.crawler.engine
+            if engine is not None:
+                from scrapy.utils.defer import deferred_from_coro
+
+                deferred_from_coro(engine.close_spider_async(reason="warc_write_failed"))
+
+    def _heads(self, request: Request, response: Response, length: int):
+        return (request_head(request.method, request.url, _header_pairs(request.headers)),
+                response_head(response.status, _header_pairs(response.headers), length,
+                              protocol=response.protocol or "HTTP/1.1"))
+
+    def _capture(self, request: Request, response: Response, fetched_at: str) -> Response:
+        body = response.body
+        digest = payload_digest(body)
+        req_head, resp_head = self._heads(request, response, len(body))
+        prev = self.state.full_capture(request.url, response.status) if self.revisits else None
+        if prev is not None and prev.payload_digest == digest and (self.out_dir / prev.warc_file).exists():
+            pointer = self.writer.write_revisit(
+                response.url, req_head, resp_head, payload_digest=digest, refers_to_uri=request.url,
+                refers_to_date=prev.warc_date, refers_to_id=prev.warc_record_id,
+                refers_to_location=location(prev.warc_file, prev.warc_offset),
+                request_body=request.body or b"", warc_date=fetched_at)
+            kind = "revisit"
+            self.stats.inc_value("gongkai/warc/revisits")
+        else:
+            pointer = self.writer.write_exchange(
+                response.url, req_head, resp_head, body, request_body=request.body or b"",
+                warc_date=fetched_at)
+            kind = "response"
+            self.stats.inc_value("gongkai/warc/payload_bytes", len(body))
         self.stats.inc_value("gongkai/warc/records")
-        self.stats.inc_value("gongkai/warc/payload_bytes", len(body))
-        request.meta["warc"] = {
-            "warc_file": pointer.warc_file,
-            "warc_record_id": pointer.record_id,
-            "warc_offset": pointer.offset,
-            "fetched_at": fetched_at[:19] + "Z",
-        }
+        self._record(request, response, kind, digest, pointer, fetched_at)
         return response
+
+    def _not_modified(self, request: Request, response: Response, fetched_at: str) -> Response:
+        prev = self.state.full_capture(request.url, 200)
+        try:
+            if prev is None:
+                raise RecordNotFound("no full capture in the state")
+            stored = load_exchange(self.out_dir, prev.warc_file, prev.warc_offset)
+        except (RecordNotFound, OSError, ValueError) as exc:
+            # The stored copy is unreadable: archive the 304 as it is, and let it fail as a page.
+            logger.warning("304 for %s but its stored capture is unreadable: %s", request.url, exc)
+            return self._capture(request, response, fetched_at)
+        req_head, _ = self._heads(request, response, 0)
+        head = not_modified_head(stored, _header_pairs(response.headers), response.protocol or "HTTP/1.1")
+        pointer = self.writer.write_revisit(
+            response.url, req_head, head, payload_digest=prev.payload_digest, refers_to_uri=request.url,
+            refers_to_date=prev.warc_date, refers_to_id=prev.warc_record_id,
+            refers_to_location=location(prev.warc_file, prev.warc_offset),
+            request_body=request.body or b"", warc_date=fetched_at)
+        self.stats.inc_value("gongkai/warc/records")
+        self.stats.inc_value("gongkai/warc/revisits")
+        self.stats.inc_value("gongkai/warc/not_modified")
+        fresh = _header_pairs(response.headers)
+        self._record(request, response, "not-modified", prev.payload_digest, pointer, fetched_at,
+                     status=stored.status, headers=fresh)
+        # The rest of the chain (decompression, redirects, the spider) gets the stored response.
+        return build_response(request, stored.status, head.headers, stored.payload)
+
+    def _record(self, request: Request, response: Response, kind: str, digest: str,
+                pointer: RecordPointer, fetched_at: str, *, status: int | None = None,
+                headers: list[tuple[str, str]] | None = None) -> None:
+        pairs = {k.lower(): v for k, v in (headers or _header_pairs(response.headers))}
+        try:
+            self.state.record_capture(
+                request.url, status=status or response.status, kind=kind, fetched_at=fetched_at,
+                warc_date=fetched_at, payload_digest=digest, warc_file=pointer.warc_file, warc_offset=pointer.offset,
+                warc_record_id=pointer.record_id, etag=pairs.get("etag"),
+                last_modified=pairs.get("last-modified"))
+        except Exception as exc:  # sqlite3.OperationalError on a full disk
+            self._fail(request.url, OSError(str(exc)))
+            raise IgnoreRequest(f"state write failed: {exc}") from exc
+        request.meta["warc"] = warc_meta(pointer, fetched_at)
+
+
+def build_response(request: Request, status: int, headers: list[tuple[str, str]], payload: bytes) -> Response:
+    """A Scrapy response from archived parts (payload still Content-Encoded: the decompression
+    middleware below undoes it as for a live response)."""
+    from scrapy.http import Headers
+
+    hdrs = Headers()
+    for k, v in headers:
+        hdrs.appendlist(k, v)
+    cls = responsetypes.from_args(headers=hdrs, url=request.url, body=payload)
+    return cls(url=request.url, status=status, headers=hdrs, body=payload, request=request)

@@ -1,0 +1,310 @@
+"""Crawl state of one job directory: DIR/state.sqlite.
+
+Running `gongkai crawl … --out DIR` again into the same DIR is the next crawl of that job; this
+database is what makes it so. It keeps, per URL, what the last crawl saw (payload digest, ETag,
+Last-Modified, where the last *full* capture is, so a revisit can refer to it), the history of every
+capture (status, record kind) and of every report's view count, and one row per crawl.
+
+A crawl that never reached `finish()` (killed, crashed, Ctrl-C) is resumed by the next run rather
+than replaced: same crawl id, and URLs it already captured are served from its WARCs instead of
+being fetched again (crawler/middlewares/conditional_requests.py).
+
+Every write is committed at once (WAL, synchronous=NORMAL): a SIGKILL loses at most the capture
+being recorded, whose WARC record then is simply re-fetched on resume.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+STATE_FILE = "state.sqlite"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS crawls (
+    crawl_id TEXT PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    reason TEXT,
+    runs INTEGER NOT NULL DEFAULT 1        -- 1 + how many times it was resumed
+);
+CREATE TABLE IF NOT EXISTS pages (
+    url TEXT PRIMARY KEY,
+    status INTEGER,
+    payload_digest TEXT,                   -- of the payload as received (still Content-Encoded)
+    etag TEXT,
+    last_modified TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    last_crawl TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fulls (         -- last full response record per URL and status: what a
+    url TEXT NOT NULL,                     -- revisit refers to (per status, so a transient 503 does
+    status INTEGER NOT NULL,               -- not make the 200 after it look new)
+    payload_digest TEXT NOT NULL,
+    warc_file TEXT NOT NULL,
+    warc_offset INTEGER NOT NULL,
+    warc_record_id TEXT NOT NULL,
+    warc_date TEXT NOT NULL,               -- its WARC-Date, full precision
+    PRIMARY KEY (url, status)
+);
+CREATE TABLE IF NOT EXISTS captures (      -- status history: one row per archived response
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    crawl_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    kind TEXT NOT NULL,                    -- response | revisit | not-modified
+    payload_digest TEXT,
+    warc_file TEXT NOT NULL,
+    warc_offset INTEGER NOT NULL,
+    warc_record_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS captures_by_crawl ON captures (crawl_id, url);
+CREATE TABLE IF NOT EXISTS reports (
+    url TEXT PRIMARY KEY,
+    text_digest TEXT NOT NULL,             -- of the normalized extracted text
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    last_crawl TEXT NOT NULL,
+    removed_at TEXT,                       -- set when a finished crawl no longer finds it
+    removed_reason TEXT
+);
+CREATE TABLE IF NOT EXISTS views (         -- view-count history of report pages
+    crawl_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    views INTEGER
+);
+"""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class PageState:
+    url: str
+    status: int | None
+    payload_digest: str | None
+    etag: str | None
+    last_modified: str | None
+    last_crawl: str
+
+
+@dataclass(frozen=True)
+class FullCapture:
+    """The last full response record of a URL with a given status: what a revisit refers to."""
+
+    url: str
+    status: int
+    payload_digest: str
+    warc_file: str
+    warc_offset: int
+    warc_record_id: str
+    warc_date: str
+
+
+@dataclass(frozen=True)
+class Capture:
+    crawl_id: str
+    url: str
+    fetched_at: str
+    status: int
+    kind: str
+    payload_digest: str | None
+    warc_file: str
+    warc_offset: int
+    warc_record_id: str
+
+
+@dataclass(frozen=True)
+class ReportState:
+    url: str
+    text_digest: str
+    first_seen: str
+    last_seen: str
+    last_crawl: str
+    removed_at: str | None
+    removed_reason: str | None
+
+
+class CrawlState:
+    """The job's SQLite state. One connection, used from the reactor thread only."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.out_dir / STATE_FILE
+        self.db = sqlite3.connect(self.path, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+        self.crawl_id: str | None = None
+        self.resumed = False
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- crawls ----------------------------------------------------------------------------------
+    def begin(self, *, resume: bool = True) -> str:
+        """Start the next crawl, or resume the last one when it never finished."""
+        last = self.db.execute("SELECT * FROM crawls ORDER BY crawl_id DESC LIMIT 1").fetchone()
+        if resume and last is not None and last["finished_at"] is None:
+            self.crawl_id, self.resumed = last["crawl_id"], True
+            self.db.execute("UPDATE crawls SET runs = runs + 1 WHERE crawl_id = ?", (self.crawl_id,))
+            return self.crawl_id
+        if last is not None and last["finished_at"] is None:
+            # Not resuming: close the abandoned crawl so it is never resumed later either.
+            self.db.execute("UPDATE crawls SET finished_at = ?, reason = 'abandoned' WHERE crawl_id = ?",
+                            (now_iso(), last["crawl_id"]))
+        crawl_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        # Two crawls in the same second (tests): the id must stay unique and sort by time.
+        n = 1
+        base = crawl_id
+        while self.db.execute("SELECT 1 FROM crawls WHERE crawl_id = ?", (crawl_id,)).fetchone():
+            n += 1
+            crawl_id = f"{base}-{n}"
+        self.db.execute("INSERT INTO crawls (crawl_id, started_at) VALUES (?, ?)", (crawl_id, now_iso()))
+        self.crawl_id, self.resumed = crawl_id, False
+        return crawl_id
+
+    def finish(self, reason: str) -> None:
+        self.db.execute("UPDATE crawls SET finished_at = ?, reason = ? WHERE crawl_id = ?",
+                        (now_iso(), reason, self.crawl_id))
+
+    def crawls(self) -> list[dict]:
+        return [dict(r) for r in self.db.execute("SELECT * FROM crawls ORDER BY crawl_id")]
+
+    # -- pages and captures ----------------------------------------------------------------------
+    def page(self, url: str) -> PageState | None:
+        row = self.db.execute(
+            "SELECT url, status, payload_digest, etag, last_modified, last_crawl FROM pages WHERE url = ?",
+            (url,)).fetchone()
+        return PageState(**dict(row)) if row else None
+
+    def full_capture(self, url: str, status: int = 200) -> FullCapture | None:
+        row = self.db.execute("SELECT * FROM fulls WHERE url = ? AND status = ?", (url, status)).fetchone()
+        return FullCapture(**dict(row)) if row else None
+
+    def record_capture(
+        self, url: str, *, status: int, kind: str, fetched_at: str, payload_digest: str | None,
+        warc_file: str, warc_offset: int, warc_record_id: str, warc_date: str | None = None,
+        etag: str | None = None, last_modified: str | None = None,
+    ) -> None:
+        """One archived response: history row, and the page's latest state.
+
+        `kind` is "response" (a full record: it becomes the URL's full capture for its status),
+        "revisit" or "not-modified" (a revisit written for a 304). A full capture's validators
+        replace the old ones; a revisit keeps the old ones unless the server sent new ones.
+        """
+        crawl = self.crawl_id
+        full = kind == "response"
+        short = fetched_at[:19] + "Z"
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.execute(
+                "INSERT INTO captures (crawl_id, url, fetched_at, status, kind, payload_digest, warc_file, "
+                "warc_offset, warc_record_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (crawl, url, short, status, kind, payload_digest, warc_file, warc_offset, warc_record_id))
+            if full and payload_digest:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO fulls (url, status, payload_digest, warc_file, warc_offset, "
+                    "warc_record_id, warc_date) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (url, status, payload_digest, warc_file, warc_offset, warc_record_id, warc_date or fetched_at))
+            self.db.execute(
+                """INSERT INTO pages (url, status, payload_digest, etag, last_modified, first_seen, last_seen,
+                       last_crawl) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(url) DO UPDATE SET
+                       status = excluded.status, payload_digest = excluded.payload_digest,
+                       etag = COALESCE(excluded.etag, CASE WHEN ? THEN NULL ELSE pages.etag END),
+                       last_modified = COALESCE(excluded.last_modified,
+                                                CASE WHEN ? THEN NULL ELSE pages.last_modified END),
+                       last_seen = excluded.last_seen, last_crawl = excluded.last_crawl""",
+                (url, status, payload_digest, etag, last_modified, short, short, crawl, full, full))
+
+    def captures_in_crawl(self, url: str, crawl_id: str | None = None) -> list[Capture]:
+        rows = self.db.execute(
+            "SELECT crawl_id, url, fetched_at, status, kind, payload_digest, warc_file, warc_offset, "
+            "warc_record_id FROM captures WHERE crawl_id = ? AND url = ? ORDER BY id",
+            (crawl_id or self.crawl_id, url))
+        return [Capture(**dict(r)) for r in rows]
+
+    def capture_counts(self, crawl_id: str | None = None) -> dict[str, int]:
+        rows = self.db.execute("SELECT kind, COUNT(*) FROM captures WHERE crawl_id = ? GROUP BY kind",
+                               (crawl_id or self.crawl_id,))
+        return {kind: n for kind, n in rows}
+
+    def status_history(self, url: str) -> list[tuple[str, str, int, str]]:
+        """(crawl id, fetched at, status, kind) of every capture of `url`, oldest first."""
+        return [tuple(r) for r in self.db.execute(
+            "SELECT crawl_id, fetched_at, status, kind FROM captures WHERE url = ? ORDER BY id", (url,))]
+
+    # -- reports ---------------------------------------------------------------------------------
+    def report(self, url: str) -> ReportState | None:
+        row = self.db.execute("SELECT * FROM reports WHERE url = ?", (url,)).fetchone()
+        return ReportState(**dict(row)) if row else None
+
+    def update_report(self, url: str, text_digest: str, seen_at: str) -> None:
+        self.db.execute(
+            """INSERT INTO reports (url, text_digest, first_seen, last_seen, last_crawl) VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT(url) DO UPDATE SET text_digest = excluded.text_digest,
+                   last_seen = excluded.last_seen, last_crawl = excluded.last_crawl,
+                   removed_at = NULL, removed_reason = NULL""",
+            (url, text_digest, seen_at, seen_at, self.crawl_id))
+
+    def reports_not_seen(self) -> list[ReportState]:
+        """Reports still in the corpus (not removed) that the current crawl has not seen."""
+        rows = self.db.execute("SELECT * FROM reports WHERE removed_at IS NULL AND last_crawl != ? ORDER BY url",
+                               (self.crawl_id,))
+        return [ReportState(**dict(r)) for r in rows]
+
+    def mark_removed(self, url: str, removed_at: str, reason: str) -> None:
+        self.db.execute("UPDATE reports SET removed_at = ?, removed_reason = ? WHERE url = ?",
+                        (removed_at, reason, url))
+
+    def add_views(self, url: str, fetched_at: str, views: int | None) -> None:
+        self.db.execute("INSERT INTO views (crawl_id, url, fetched_at, views) VALUES (?, ?, ?, ?)",
+                        (self.crawl_id, url, fetched_at, views))
+
+    def views_history(self, url: str) -> list[tuple[str, str, int | None]]:
+        return [tuple(r) for r in self.db.execute(
+            "SELECT crawl_id, fetched_at, views FROM views WHERE url = ? ORDER BY rowid", (url,))]
+
+
+def crawl_state_for(crawler) -> CrawlState:
+    """The one CrawlState of a Scrapy crawler, shared by the capture middleware, the conditional
+    requests middleware and the changes extension; opened (and the crawl begun) on first use."""
+    state = getattr(crawler, "_gongkai_state", None)
+    if state is None:
+        from scrapy import signals
+
+        from archive.warcwriter import recover_open_files
+
+        out_dir = Path(crawler.settings.get("GONGKAI_OUT_DIR"))
+        # A killed run leaves `.open` WARC files: cut each to its last complete record and close it
+        # before this run writes anything, so every file in warc/ is a finished, readable WARC.
+        recover_open_files(out_dir / "warc")
+        state = CrawlState(out_dir)
+        state.begin(resume=crawler.settings.getbool("GONGKAI_RESUME", True))
+        crawler._gongkai_state = state
+        crawler.stats.set_value("gongkai/crawl_id", state.crawl_id)
+        crawler.stats.set_value("gongkai/resumed", state.resumed)
+        reasons: dict[str, str] = {}
+
+        def closed(spider=None, reason: str = "finished") -> None:
+            reasons["reason"] = reason
+
+        def stopped() -> None:
+            # Only a crawl that ran to its end is finished; any other stop is resumed next time.
+            if reasons.get("reason") == "finished":
+                state.finish("finished")
+            state.close()
+
+        crawler.signals.connect(closed, signal=signals.spider_closed, weak=False)
+        crawler.signals.connect(stopped, signal=signals.engine_stopped, weak=False)
+    return state

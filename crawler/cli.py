@@ -3,6 +3,8 @@
     gongkai crawl URL... --out DIR        crawl portals; WARC in DIR/warc/, reports in DIR/reports.jsonl
     gongkai replay WARC... --out FILE     re-extract reports from WARC files, offline
     gongkai stats DIR --format csv --out FILE   template statistics as tidy rows
+    gongkai index DIR                     sorted CDXJ index of DIR's WARCs → DIR/index.cdxj
+    gongkai export-wacz DIR               the crawl as a WACZ package → DIR/<name>.wacz
 
 Exit codes: 0 done; 1 done but with damage or a crawl that did not finish cleanly; 2 usage error.
 """
@@ -61,6 +63,28 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _index(args: argparse.Namespace) -> int:
+    from archive.index import build_index, warc_files
+
+    out = args.out or args.dir / "index.cdxj"
+    paths = warc_files(args.dir)
+    count, damage = build_index(paths, out)
+    for d in damage:
+        print(f"gongkai: damaged WARC {d.warc_file} at offset {d.offset}: {d.reason}", file=sys.stderr)
+    print(f"gongkai: {count} index lines from {len(paths)} WARC file(s) → {out}")
+    return 1 if damage else 0
+
+
+def _export_wacz(args: argparse.Namespace) -> int:
+    from archive.wacz import export_wacz
+
+    target, damage = export_wacz(args.dir, args.out)
+    for d in damage:
+        print(f"gongkai: damaged WARC {d.warc_file} at offset {d.offset}: {d.reason}", file=sys.stderr)
+    print(f"gongkai: WACZ → {target}")
+    return 1 if damage else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gongkai", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -76,6 +100,16 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("warcs", nargs="+", type=Path, help="WARC files or directories of them")
     replay.add_argument("--out", type=Path, required=True, help="JSON Lines file to write")
     replay.set_defaults(func=_replay)
+
+    index = sub.add_parser("index", help="sorted CDXJ index of a crawl's WARCs (DIR/index.cdxj)")
+    index.add_argument("dir", type=Path, help="crawl directory (or a directory of WARC files)")
+    index.add_argument("--out", type=Path, help="CDXJ file to write (default DIR/index.cdxj)")
+    index.set_defaults(func=_index)
+
+    wacz = sub.add_parser("export-wacz", help="package a crawl as WACZ (DIR/<name>.wacz)")
+    wacz.add_argument("dir", type=Path, help="crawl directory")
+    wacz.add_argument("--out", type=Path, help="WACZ file to write (default DIR/<name>.wacz)")
+    wacz.set_defaults(func=_export_wacz)
 
     stats = sub.add_parser("stats", help="template statistics of a crawl as tidy rows")
     stats.add_argument("dir", type=Path, help="crawl directory (or a reports.jsonl)")

@@ -146,3 +146,54 @@ def iter_request_referers(path: Path) -> Iterator[tuple[str, str]]:
                     yield response_id, referer
     except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
         logger.error("WARC damaged: %s: %s (request records after it not read)", path, exc)
+
+
+def iter_rendered_pages(path: Path, *, name: str | None = None,
+                        damage: list[WarcDamage] | None = None) -> Iterator[FetchedPage]:
+    """Browser-rendered DOMs: `conversion` records of HTML whose target is an http(s) URL.
+
+    Written by crawler/middlewares/browser_capture.py, each with WARC-Refers-To naming the response
+    record of the document it was rendered from. Replay prefers them to the static response of the
+    same URL: they are what the live crawl extracted. extra["rendered"] marks them.
+    """
+    name = name or str(path)
+    offset = 0
+    try:
+        with open(path, "rb") as stream:
+            records = ArchiveIterator(stream, arc2warc=True)
+            for record in records:
+                offset = records.offset
+                if record.rec_type != "conversion":
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI") or ""
+                content_type = record.rec_headers.get_header("Content-Type") or ""
+                if not url.startswith("http") or not content_type.lower().startswith("text/html"):
+                    continue
+                yield FetchedPage(
+                    url=url, status=200, headers={"content-type": content_type},
+                    body=record.content_stream().read(),
+                    fetched_at=_warc_date_to_iso(record.rec_headers.get_header("WARC-Date")),
+                    warc_file=name, warc_record_id=record.rec_headers.get_header("WARC-Record-ID"),
+                    warc_offset=offset,
+                    extra={"rendered": True, "refers_to": record.rec_headers.get_header("WARC-Refers-To")},
+                )
+    except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
+        logger.error("WARC damaged: %s at offset %d: %s", name, offset, exc)
+        if damage is not None:
+            damage.append(WarcDamage(name, offset, str(exc)))
+
+
+def iter_request_referers(path: Path) -> Iterator[tuple[str, str]]:
+    """(response record id, Referer) for each request record that names its response
+    (WARC-Concurrent-To) and carried a Referer: which page an attachment was fetched for."""
+    try:
+        with open(path, "rb") as stream:
+            for record in ArchiveIterator(stream, arc2warc=True):
+                if record.rec_type != "request" or record.http_headers is None:
+                    continue
+                referer = record.http_headers.get_header("Referer")
+                response_id = record.rec_headers.get_header("WARC-Concurrent-To")
+                if referer and response_id:
+                    yield response_id, referer
+    except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
+        logger.error("WARC damaged: %s: %s (request records after it not read)", path, exc)

@@ -26,6 +26,9 @@ from pipelines.domains import registered_domain
 
 logger = logging.getLogger(__name__)
 
+# At most this many attachments of one report page are fetched (a page of 200 annexes is a catalogue).
+MAX_ATTACHMENTS_PER_PAGE = 8
+
 # How many section pages deep (政府信息公开 → 法定主动公开内容 → …) to look for the column.
 MAX_SECTION_HOPS = 3
 
@@ -86,17 +89,17 @@ class ReportsSpider(scrapy.Spider):
         # A page whose static HTML shows that scripts draw what we need (an empty list filled by
         # script, a redirect stub) is fetched again through the browser; the rendered page is the
         # one extracted. Static links are still followed below.
-        if not meta.get("playwright") and browser.needs_browser(page, parsed.tree, self.settings):
+        links = [link for link in L.page_links(parsed.tree, response.url) if not L.is_skipped_resource(link)]
+        rendered = bool(meta.get("playwright"))
+        page.extra["rendered"] = rendered
+        if not rendered and browser.needs_browser(page, parsed.tree, self.settings):
             self.crawler.stats.inc_value("gongkai/browser/requested")
             yield browser.browser_request(response.request, callback=self.parse, errback=self.on_error)
-        elif role in ("detail", "start") and (counter := endpoints.counter_request(page, parsed.tree)):
-            # View count filled by a script: ask its endpoint, then hand the page on.
-            yield counter.replace(callback=self.parse_counter, errback=self.counter_failed,
-                                  meta={**counter.meta, "role": "counter", "page": page})
         else:
-            yield page  # the pipelines decide whether it is a report
+            # The page waits for what completes it (its counter's answer, its attachments), fetched
+            # one after the other; then the pipelines decide whether it is a report.
+            yield from self._next_step(page, self._completion_steps(page, parsed.tree, links, role, rendered))
 
-        links = [link for link in L.page_links(parsed.tree, response.url) if not L.is_skipped_resource(link)]
         stub_target = L.script_redirect(parsed.text, response.url)
         if stub_target:
             yield self._request(stub_target, role, hops=meta.get("hops", 0), column=meta.get("column"),
@@ -106,23 +109,56 @@ class ReportsSpider(scrapy.Spider):
             yield from self._from_navigation(response, links, role, meta.get("hops", 0))
         if role == "column" or role == "start" and self._looks_like_column(response.url, parsed.tree):
             yield from self._from_list(response, parsed, links, meta)
-            for api in endpoints.list_requests(page, parsed.tree):
+            for api in ([] if meta.get("playwright") else endpoints.list_requests(page, parsed.tree)):
                 yield api.replace(callback=self.parse_list_api, errback=self.on_error,
                                   meta={**api.meta, "role": "list_api", "column": meta.get("column") or response.url})
-        if role == "detail":
-            for link in links:
-                if L.is_attachment(link):
-                    yield self._request(link.url, "attachment", link_text=link.text)
+
+    # -- a page and what completes it: counter answer, attachments (crawler/endpoints.py) ------------
+    def _completion_steps(self, page, tree, links: list[L.Link], role: str, rendered: bool) -> list[Request]:
+        steps: list[Request] = []
+        # A rendered DOM already holds the count its script wrote: no need to ask the counter.
+        if not rendered and role in ("detail", "start") and (counter := endpoints.counter_request(page, tree)):
+            steps.append(counter.replace(callback=self.parse_counter, errback=self.step_failed,
+                                         meta={**counter.meta, "role": "counter"}))
+        if role == "detail" and self.settings.getbool("GONGKAI_FETCH_ATTACHMENTS"):
+            files = [link for link in links if L.is_attachment(link)][:MAX_ATTACHMENTS_PER_PAGE]
+            # dont_filter: the same file may be listed in the column too, and a request dropped as a
+            # duplicate would strand the page waiting for it. Referer: replay pairs files to pages.
+            steps.extend(Request(link.url, callback=self.parse_attachment, errback=self.step_failed,
+                                 dont_filter=True, headers={"Referer": page.url},
+                                 meta={"role": "attachment_of", "link_text": link.text,
+                                       "download_maxsize": self.settings.getint(
+                                           "GONGKAI_ATTACHMENT_MAXSIZE", self.settings.getint("DOWNLOAD_MAXSIZE"))})
+                         for link in files)
+        return steps
+
+    def _next_step(self, page, steps: list[Request]) -> Iterator[object]:
+        if not steps:
+            yield page
+            return
+        step, rest = steps[0], steps[1:]
+        step.meta["page"] = page
+        step.meta["steps"] = rest
+        yield step
 
     def parse_counter(self, response: Response) -> Iterator[object]:
         page = response.meta["page"]
         page.extra["counter"] = endpoints.counter_result(response)
         self.crawler.stats.inc_value("gongkai/pages/counter")
-        yield page
+        yield from self._next_step(page, response.meta.get("steps") or [])
 
-    def counter_failed(self, failure: Failure) -> Iterator[object]:
+    def parse_attachment(self, response: Response) -> Iterator[object]:
+        page = response.meta["page"]
+        page.extra.setdefault("attachments", []).append(fetched_page_from_response(response))
+        self.crawler.stats.inc_value("gongkai/pages/attachment_of")
+        yield from self._next_step(page, response.meta.get("steps") or [])
+
+    def step_failed(self, failure: Failure) -> Iterator[object]:
         self.on_error(failure)
-        yield failure.request.meta["page"]  # the report goes on without its count
+        # The report goes on without its count or that file.
+        yield from self._next_step(failure.request.meta["page"], failure.request.meta.get("steps") or [])
+
+    counter_failed = step_failed  # name used by earlier hooks
 
     def parse_list_api(self, response: Response) -> Iterator[Request]:
         """A list endpoint's answer (XML with CDATA <li>, or JSON): its reports and next pages."""

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 from . import site_aspnet, site_hanweb, site_misc, site_trs
 from .common import PageDef, ReportDef
 from .server import START_URLS
+from .site_js import JS_EXPECTED_REPORTS, JS_RENDERED_URLS, JS_START_URL  # noqa: F401 - browser crawls
 
 TRAP_MAX_REQUESTS = 60
 

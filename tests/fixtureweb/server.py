@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .common import Req, Resp
 from .site_aspnet import AspNetSite
 from .site_hanweb import HanwebSite
+from .site_js import JsSite
 from .site_misc import MiscSite
 from .site_trs import TrsSite
 
@@ -192,7 +193,7 @@ class FixtureWeb:
         self._log_entries: list[LoggedRequest] = []
         self._hits: Counter[str] = Counter()
         self._sites: dict[str, Site] = {}
-        for site in (TrsSite(), HanwebSite(), AspNetSite(), MiscSite()):
+        for site in (TrsSite(), HanwebSite(), AspNetSite(), MiscSite(), JsSite()):
             for host in site.hosts:
                 self._sites[host] = site
 

@@ -7,12 +7,14 @@ closing stats.
 from __future__ import annotations
 
 import gzip
+import subprocess
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 
+from tests.conftest import GONGKAI, ROOT
 from tests.fixtureweb import expected as E
 
 
@@ -153,3 +155,33 @@ def test_each_json_line_points_at_its_response_record(demo_crawl, fixture_web):
         # today-date, which does not change within a test run).
         with opener.open(urllib.request.Request(rec["url"], headers={"Accept-Encoding": "identity"})) as resp:
             assert resp.read() == body, rec["url"]
+
+
+def test_template_reports_carry_checked_statistics(demo_crawl):
+    with_tables = 0
+    for rec in demo_crawl.reports():
+        stats = rec["statistics"]
+        if rec["report_year"] < 2019:
+            assert stats is None or stats["template"] is None, rec["url"]  # prose reports
+            continue
+        with_tables += 1
+        # The 2019 template until the 2020 reports, the revised 2021 one after.
+        assert stats["template"] == ("2019" if rec["report_year"] <= 2020 else "2021"), rec["url"]
+        assert stats["checks"] and all(check["ok"] for check in stats["checks"]), (rec["url"], stats["checks"])
+        apps = stats["applications"]
+        assert apps["new"]["total"] is not None and apps["total_handled"]["total"] is not None
+
+
+def test_stats_command_writes_rows_pandas_reads(demo_crawl, tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "stats.csv"
+    proc = subprocess.run([*GONGKAI, "stats", str(demo_crawl.out), "--format", "csv", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    frame = pd.read_csv(out, encoding="utf-8-sig")
+    assert {"url", "agency", "report_year", "table", "row", "column", "value"} <= set(frame.columns)
+    assert frame["url"].nunique() == sum(1 for r in demo_crawl.reports() if r["statistics"])
+    # Prose reports contribute the one number they state: applications received.
+    prose = frame[frame["report_year"] < 2019]
+    assert set(prose["row"]) <= {"new"} and set(prose["column"]) <= {"total"}

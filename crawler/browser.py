@@ -106,6 +106,8 @@ def _spa_shell(tree: etree._Element, has_external: bool) -> bool:
 def _script_stub(page: FetchedPage, tree: etree._Element) -> bool:
     if len(page.body) > rules.STUB_MAX_BYTES or tree.xpath(_META_REFRESH) or tree.xpath("//a[@href]"):
         return False
+    if endpoints.counter_url(page.url, tree):
+        return False  # its script is a counter, asked directly; it is no redirect
     parsed_text = getattr(page.parsed, "text", None) or page.body.decode("utf-8", "replace")
     if L.script_redirect(parsed_text, page.url):
         return False  # the spider follows a parseable target itself

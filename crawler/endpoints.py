@@ -51,12 +51,13 @@ def _inline_scripts(tree: etree._Element) -> str:
 
 
 def _raw_text(page: FetchedPage, tree: etree._Element) -> str:
-    # The parsed page keeps its decoded text; fall back to serialising the tree.
+    # The parsed page keeps its decoded text; else the body (script data must stay unescaped,
+    # which serialising the tree as XML would not do).
     parsed = getattr(page, "parsed", None)
     text = getattr(parsed, "text", None)
     if isinstance(text, str):
         return text
-    return etree.tostring(tree, encoding="unicode")
+    return page.body.decode("utf-8", "replace") if page.body else lxml.html.tostring(tree, encoding="unicode")
 
 
 # --- counters ------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from scrapy.http import Response
 
 from archive.exchange import request_head, response_head
 from archive.warcwriter import RotatingWarcWriter
-from crawler.middlewares.warc_capture import warc_date_now
+from crawler.middlewares.warc_capture import META_ARCHIVED, warc_date_now
 
 logger = logging.getLogger(__name__)
 
@@ -169,6 +169,9 @@ class BrowserCaptureMiddleware:
             self.stats.inc_value("gongkai/warc/write_errors")
             raise
         request.meta["warc"] = pointer
+        # Tell the WARC capture (next on the way back) that this response is archived already: its
+        # body is the DOM, not bytes received, and the pointer above is the one to cite.
+        request.meta[META_ARCHIVED] = True
         self.stats.inc_value("gongkai/browser/rendered")
         return response
 

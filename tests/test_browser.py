@@ -1,0 +1,191 @@
+"""Browser on demand: the per-page decision (units on HTML snippets), and one real chromium crawl of the
+JS fixture site (tests/fixtureweb/site_js.py) shared by the module: WARC records of browser traffic, the
+rendered-DOM conversion record, counts, replay, and a crawl that never needs chromium never starts it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import lxml.html
+import pytest
+from scrapy.settings import Settings
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.replay import replay_records
+from crawler import browser
+from pipelines.page import FetchedPage
+from tests.fixtureweb.server import FixtureWeb
+from tests.fixtureweb.site_js import BASE, JS_EXPECTED_REPORTS, JS_RENDERED_URLS, JS_START_URL, R_RENDER
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/lib/chromium/chromium")
+
+
+def _page(html: str, url: str = "http://www.x.gov.cn/col/index.html", link_text: str | None = None) -> tuple:
+    page = FetchedPage(url=url, status=200, headers={"content-type": "text/html"}, body=html.encode(),
+                       fetched_at="2026-01-01T00:00:00Z", link_text=link_text)
+    return page, lxml.html.fromstring(html)
+
+
+# --- the decision, on snippets -----------------------------------------------------------------------
+SCRIPT_LIST = ("<html><body><h2>年报</h2><ul id='list' class='list'></ul><script>var x=new XMLHttpRequest();"
+               "x.open('GET','/da'+'ta.json');x.send();</script></body></html>")
+JSON_API_LIST = ("<html><body><ul id='list'></ul><script>fetch('/api/list?page=1').then(r=>r.json())"
+                 ".then(d=>render(d))</script></body></html>")
+HANWEB = ("<html><body><div id='1'><script type='text/xml'><datastore><nextgroup><![CDATA[<a href=\"/module/web/jpage/"
+          "dataproxy.jsp?page=1&columnid=5&unitid=1\"></a>]]></nextgroup><recordset><record><![CDATA[<li><a href='/a.html'>"
+          "x</a></li>]]></record></recordset></datastore></script></div></body></html>")
+STATIC = "<html><body><ul class='list'><li><a href='/a.html'>某区2023年政府信息公开工作年度报告</a></li></ul></body></html>"
+STUB_OBFUSCATED = "<html><head><script>var t=['/n','b/'].join('');window['loc'+'ation']=t;</script></head><body></body></html>"
+STUB_PARSEABLE = "<html><head><script>location.replace('/xxgk/nb/');</script></head><body></body></html>"
+COUNTER_NO_ENDPOINT = ("<html><head><title>某区2023年政府信息公开工作年度报告</title></head><body><div class='info'>"
+                       "浏览次数：<script>document.write(window.__n)</script></div><p>" + "本报告根据政府信息公开条例编制。" * 5 + "</p></body></html>")
+COUNTER_VSB = ("<html><head><title>某区2023年政府信息公开工作年度报告</title></head><body><div>浏览次数："
+               "<script>_showDynClicks(\"wbnews\", 1412614994, 1081)</script></div></body></html>")
+SPA = "<html><head><script src='/static/app.js'></script></head><body><div id='app'></div></body></html>"
+
+
+@pytest.mark.parametrize(("html", "reason"), [
+    (SCRIPT_LIST, "script_list"),
+    (JSON_API_LIST, None),  # its endpoint is asked directly
+    (HANWEB, None),  # dataproxy POST, no browser
+    (STATIC, None),
+    (STUB_OBFUSCATED, "stub"),
+    (STUB_PARSEABLE, None),  # the spider follows location.replace itself
+    (COUNTER_NO_ENDPOINT, "counter"),
+    (COUNTER_VSB, None),  # dynclicks.jsp is asked directly
+    (SPA, "spa_shell"),
+])
+def test_browser_reason(html: str, reason: str | None) -> None:
+    page, tree = _page(html)
+    assert browser.browser_reason(page, tree) == reason
+
+
+def test_host_override_and_switch() -> None:
+    page, tree = _page(STATIC)
+    assert browser.needs_browser(page, tree, Settings({"GONGKAI_BROWSER_HOSTS": {"www.x.gov.cn": "always"}}))
+    page, tree = _page(SCRIPT_LIST)
+    assert browser.needs_browser(page, tree, Settings({}))
+    assert not browser.needs_browser(page, tree, Settings({"GONGKAI_BROWSER_HOSTS": {"www.x.gov.cn": "never"}}))
+    assert not browser.needs_browser(page, tree, Settings({"GONGKAI_BROWSER_ENABLED": False}))
+
+
+def test_counter_only_on_report_like_pages() -> None:
+    news = COUNTER_NO_ENDPOINT.replace("某区2023年政府信息公开工作年度报告", "我区召开工作会议")
+    page, tree = _page(news)
+    assert browser.browser_reason(page, tree) is None
+
+
+# --- one real browser crawl --------------------------------------------------------------------------
+def _crawl(fw: FixtureWeb, start: str, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, http_proxy=fw.proxy_url, HTTP_PROXY=fw.proxy_url, no_proxy="", NO_PROXY="",
+               PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "crawler.cli", "crawl", start, "--out", str(out), "--set", "AUTOTHROTTLE_ENABLED=False",
+           "--set", "RETRY_TIMES=1", "--log-level", "INFO", *extra]
+    return subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=240)
+
+
+@pytest.fixture(scope="module")
+def js_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium not installed")
+    out = tmp_path_factory.mktemp("jscrawl")
+    with FixtureWeb() as fw:
+        proc = _crawl(fw, JS_START_URL, out)
+        requests = fw.requests()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    reports = {json.loads(line)["url"]: json.loads(line) for line in (out / "reports.jsonl").open(encoding="utf-8")}
+    stats = json.loads((out / "crawl-stats.json").read_text(encoding="utf-8"))
+    records = []
+    for path in sorted((out / "warc").glob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for rec in ArchiveIterator(fh):
+                body = rec.content_stream().read() if rec.rec_type in ("response", "conversion") else b""
+                records.append({"type": rec.rec_type, "url": rec.rec_headers.get_header("WARC-Target-URI"),
+                                "id": rec.rec_headers.get_header("WARC-Record-ID"),
+                                "refers_to": rec.rec_headers.get_header("WARC-Refers-To"),
+                                "http": rec.http_headers, "body": body,
+                                "raw_length": rec.rec_headers.get_header("Content-Length")})
+    return {"out": out, "reports": reports, "stats": stats, "records": records, "requests": requests,
+            "log": proc.stderr}
+
+
+def _stat(stats: dict, name: str) -> int:
+    flat = stats.get("stats", stats)
+    return int(flat.get(name) or 0)
+
+
+def test_only_pages_that_need_it_are_rendered(js_crawl: dict) -> None:
+    conversions = {r["url"] for r in js_crawl["records"] if r["type"] == "conversion"}
+    assert conversions == JS_RENDERED_URLS
+    assert _stat(js_crawl["stats"], "gongkai/browser/rendered") == len(JS_RENDERED_URLS)
+    # chromium's own requests went through the fixture proxy (its User-Agent is Scrapy's, its
+    # XHRs are not: they carry HeadlessChrome or no UA from Scrapy).
+    xhr = [q for q in js_crawl["requests"] if q.url == f"{BASE}/xxgk/bmnb/data.json"]
+    assert xhr, "the browser's XHR never reached the proxy"
+
+
+def test_browser_traffic_is_archived(js_crawl: dict) -> None:
+    records = js_crawl["records"]
+    responses = [r for r in records if r["type"] == "response"]
+    by_id = {r["id"]: r for r in responses}
+    # The XHR answers seen only by the browser are response records like any other.
+    for url in (f"{BASE}/xxgk/bmnb/data.json", f"{BASE}/api/views?id={R_RENDER[0]}"):
+        assert any(r["url"] == url for r in responses), url
+    for conv in (r for r in records if r["type"] == "conversion"):
+        doc = by_id.get(conv["refers_to"])
+        assert doc is not None, f"conversion of {conv['url']} refers to no response record"
+        assert doc["url"] == conv["url"]
+        assert b"<a href" in conv["body"]  # the DOM after scripts ran
+    # Bodies from the browser are stored decoded: heads say so, lengths match.
+    for r in responses:
+        assert r["http"].get_header("Content-Encoding") is None or r["http"].get_header("Content-Encoding") == "gzip"
+        if r["http"].get_header("Content-Encoding") is None:
+            assert int(r["http"].get_header("Content-Length")) == len(r["body"]), r["url"]
+
+
+def test_reports_and_counts(js_crawl: dict) -> None:
+    reports = js_crawl["reports"]
+    for want in JS_EXPECTED_REPORTS:
+        got = reports.get(want["url"])
+        assert got is not None, f"missing {want['url']}"
+        assert got["title"] == want["title"]
+        assert got["report_year"] == want["report_year"]
+        assert got["views"] == want["views"], want["url"]
+        assert got.get("views_source") == want["views_source"], want["url"]
+        if want.get("attachment_types"):
+            assert [a["media_type"] for a in got["attachments"]] == want["attachment_types"]
+            assert all(a["sha1"] and a["warc_record_id"] for a in got["attachments"])
+        if want["needs_ocr"] is not None:
+            assert got["needs_ocr"] is want["needs_ocr"], want["url"]
+        if want["text_source"] == "attachment":
+            assert len(got["text"]) > 100
+    assert f"{BASE}/xxgk/nb/202401/t20240110_1009.html" not in reports  # 政府工作报告
+
+
+def test_replay_gives_the_same_records(js_crawl: dict) -> None:
+    out = js_crawl["out"]
+    replayed = {r["url"]: r for r in replay_records(sorted((out / "warc").glob("*.warc.gz")), relative_to=out)}
+    live = js_crawl["reports"]
+    assert set(replayed) == set(live)
+    for url, rec in live.items():
+        for key in ("title", "views", "views_source", "text", "needs_ocr", "warc_record_id"):
+            assert replayed[url].get(key) == rec.get(key), (url, key)
+        assert [a["sha1"] for a in replayed[url].get("attachments") or []] == \
+               [a["sha1"] for a in rec.get("attachments") or []]
+
+
+def test_crawl_without_js_pages_never_starts_chromium(tmp_path: Path) -> None:
+    # The 政府信息公开年报 column: its list is a JSON API and its counters have endpoints.
+    with FixtureWeb() as fw:
+        proc = _crawl(fw, f"{BASE}/xxgk/nb/", tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    stats = json.loads((tmp_path / "crawl-stats.json").read_text(encoding="utf-8"))
+    assert _stat(stats, "playwright/browser_count") == 0
+    assert _stat(stats, "gongkai/browser/rendered") == 0
+    urls = {json.loads(line)["url"] for line in (tmp_path / "reports.jsonl").open(encoding="utf-8")}
+    assert {r["url"] for r in JS_EXPECTED_REPORTS if "/xxgk/nb/" in r["url"]} <= urls

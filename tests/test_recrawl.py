@@ -1,0 +1,191 @@
+"""Two crawls of the fixture web into one job directory: revisits, conditional requests, change log.
+
+Between the crawls (tests/fixtureweb/recrawl.py): one report's text changes, one gets a clock and a
+bumped view counter (bytes change, report does not), one answers 404, one leaves its list, and one
+host starts answering conditional requests with 304.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from archive.revisit import load_exchange
+from archive.warcwriter import complete_prefix
+from tests.archive_helpers import changes_files, read_jsonl, run_crawl
+from tests.fixtureweb import FixtureWeb
+from tests.fixtureweb.expected import EXPECTED_REPORTS
+from tests.fixtureweb.recrawl import Recrawl
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def _pick(host: str, n: int = 1) -> list[str]:
+    urls = sorted(r["url"] for r in EXPECTED_REPORTS if f"//{host}/" in r["url"])
+    return urls[:n]
+
+
+def _changed_phrase(record: dict) -> str:
+    """A run of report text that is sure to be in the page source as is (CJK, no markup)."""
+    for para in record["text"].split("\n"):
+        run = "".join(ch for ch in para if "\u4e00" <= ch <= "\u9fff")
+        if len(run) >= 12 and run[:8] in para:
+            return run[:8]
+    raise AssertionError(f"no phrase to change in {record['url']}")
+
+
+@pytest.fixture(scope="module")
+def job(tmp_path_factory) -> dict:
+    out = tmp_path_factory.mktemp("recrawl") / "job"
+    with FixtureWeb() as web:
+        recrawl = Recrawl(web)
+        recrawl.validators("www.hyq.gov.cn")  # from the start: the first crawl stores the ETags
+        run_crawl(web, out)
+        first = {r["url"]: r for r in read_jsonl(out / "reports.jsonl")}
+        changed, removed, unlinked = _pick("www.qhq.gov.cn", 3)
+        clocked = _pick("www.slx.gov.cn")[0]
+        phrase = _changed_phrase(first[changed])
+        recrawl.change(changed, phrase, phrase[::-1])
+        recrawl.clock(clocked)
+        recrawl.remove(removed)
+        recrawl.unlink(unlinked)
+        web.reset()
+        run_crawl(web, out)
+        return {"out": out, "first": first, "changed": changed, "removed": removed, "unlinked": unlinked,
+                "clocked": clocked, "not_modified": recrawl.not_modified}
+
+
+def _state(out: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(out / "state.sqlite")
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def test_second_crawl_writes_revisits_for_unchanged_pages(job):
+    db = _state(job["out"])
+    crawls = [r["crawl_id"] for r in db.execute("SELECT crawl_id FROM crawls ORDER BY crawl_id")]
+    assert len(crawls) == 2
+    assert all(r["finished_at"] for r in db.execute("SELECT finished_at FROM crawls"))
+    second = crawls[1]
+    # Records of the second crawl for URLs the first crawl also captured, except those we changed.
+    mutated = (job["changed"], job["clocked"], job["removed"])
+    rows = db.execute(
+        "SELECT url, kind FROM captures WHERE crawl_id = ? AND url IN "
+        "(SELECT url FROM captures WHERE crawl_id != ?)", (second, second)).fetchall()
+    rows = [r for r in rows if r["url"] not in mutated]
+    revisits = sum(r["kind"] in ("revisit", "not-modified") for r in rows)
+    share = revisits / len(rows)
+    print(f"revisit share on the second crawl: {revisits}/{len(rows)} = {share:.1%}; "
+          f"304s: {job['not_modified']}")
+    assert share >= 0.9
+    assert job["not_modified"] > 0
+    kinds = {r["kind"] for r in db.execute("SELECT kind FROM captures WHERE crawl_id = ?", (second,))}
+    assert {"revisit", "not-modified"} <= kinds
+    # The changed and the clocked report have new bytes: full records.
+    for url in (job["changed"], job["clocked"]):
+        last = db.execute("SELECT kind FROM captures WHERE url = ? AND crawl_id = ? AND status = 200",
+                          (url, second)).fetchall()
+        assert [r["kind"] for r in last] == ["response"], url
+
+
+def test_revisit_records_are_well_formed(job):
+    from warcio.archiveiterator import ArchiveIterator
+
+    files = sorted((job["out"] / "warc").glob("*.warc.gz"))
+    assert not list((job["out"] / "warc").glob("*.open"))
+    seen = 0
+    for path in files:
+        assert complete_prefix(path)[2] is None
+        with open(path, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type != "revisit":
+                    continue
+                seen += 1
+                h = record.rec_headers
+                assert h.get_header("WARC-Profile") == \
+                    "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+                for name in ("WARC-Refers-To-Target-URI", "WARC-Refers-To-Date", "WARC-Refers-To",
+                             "WARC-Payload-Digest"):
+                    assert h.get_header(name), name
+                assert record.http_headers is not None and record.http_headers.get_statuscode()
+                assert record.raw_stream.read() == b""  # no payload
+    assert seen > 50
+
+
+def test_change_log(job):
+    files = changes_files(job["out"])
+    assert len(files) == 2
+    first = read_jsonl(files[0])
+    assert {e["change"] for e in first} == {"new"}
+    second = {e["url"]: e for e in read_jsonl(files[1])}
+    expected = {r["url"] for r in EXPECTED_REPORTS}
+    assert second[job["changed"]]["change"] == "changed"
+    assert second[job["changed"]]["report"]["text"] != job["first"][job["changed"]]["text"]
+    assert second[job["clocked"]]["change"] == "unchanged"
+    assert second[job["removed"]]["change"] == "removed"
+    assert second[job["removed"]]["reason"] == "http_404" and second[job["removed"]]["removed_at"]
+    assert second[job["unlinked"]]["change"] == "removed"
+    assert second[job["unlinked"]]["reason"] == "not_linked"
+    mutated = {job["changed"], job["removed"], job["unlinked"]}
+    for url in expected - mutated:
+        assert second[url]["change"] == "unchanged", (url, second[url])
+    # Removed reports stay in the corpus, marked.
+    db = _state(job["out"])
+    row = db.execute("SELECT removed_at, removed_reason FROM reports WHERE url = ?", (job["removed"],)).fetchone()
+    assert row["removed_at"] and row["removed_reason"] == "http_404"
+    corpus = {r["url"] for r in read_jsonl(job["out"] / "reports.jsonl")}
+    assert {job["removed"], job["unlinked"]} <= corpus
+    # The clocked page's bumped counter is in the view history.
+    views = [r["views"] for r in db.execute("SELECT views FROM views WHERE url = ? ORDER BY rowid",
+                                            (job["clocked"],))]
+    assert len(views) == 2 and views[0] != views[1]
+
+
+def test_pointers_resolve_to_the_page(job):
+    """Every change-log pointer (revisits included) gives back a payload: through WARC-Refers-To."""
+    out = job["out"]
+    second = read_jsonl(changes_files(out)[1])
+    resolved = 0
+    for entry in second:
+        if entry["change"] == "removed":
+            continue
+        exchange = load_exchange(out, entry["warc_file"], entry["warc_offset"])
+        assert exchange.record_id == entry["warc_record_id"]
+        assert exchange.payload, entry["url"]
+        if exchange.record_type == "revisit":
+            assert exchange.refers_to
+            resolved += 1
+    assert resolved > 20
+
+
+def test_replay_reproduces_the_crawl(job, tmp_path):
+    """`gongkai replay` of the job's WARCs (revisits resolved) gives the live lines but fetched_at."""
+    from crawler.cli import main
+
+    out = job["out"]
+    replayed = tmp_path / "replay.jsonl"
+    assert main(["replay", str(out / "warc"), "--out", str(replayed)]) == 0
+    by_url = {r["url"]: r for r in read_jsonl(replayed)}
+    # The last capture of each report: the second crawl's line (from the change log) or the first's.
+    live = dict(job["first"])
+    for entry in read_jsonl(changes_files(out)[1]):
+        if entry.get("report"):
+            live[entry["url"]] = entry["report"]
+        elif entry["change"] == "unchanged":  # same text; the view count is in the log line
+            live[entry["url"]] = {**live[entry["url"]], "views": entry["views"]}
+    compared = 0
+    for url, record in live.items():
+        if url in (job["removed"],) or url not in {r["url"] for r in EXPECTED_REPORTS}:
+            continue
+        got = by_url[url]
+        skip = {"fetched_at", "warc_file", "warc_offset", "warc_record_id"}
+        assert {k: v for k, v in got.items() if k not in skip} == \
+            {k: v for k, v in record.items() if k not in skip}, url
+        compared += 1
+    assert compared >= len(EXPECTED_REPORTS) - 2
+    # A report replayed from a revisit points at the revisit record itself.
+    revisit_lines = [r for r in by_url.values() if r["warc_file"] and
+                     load_exchange(out, r["warc_file"], r["warc_offset"]).record_type == "revisit"]
+    assert revisit_lines

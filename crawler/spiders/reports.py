@@ -54,11 +54,10 @@ class ReportsSpider(scrapy.Spider):
     # -- requests --------------------------------------------------------------------------------
     def _request(self, url: str, role: str, *, hops: int = 0, column: str | None = None,
                  link_text: str | None = None, empty_run: int = 0) -> Request:
-        return Request(
-            url, callback=self.parse, errback=self.on_error,
-            meta={"role": role, "hops": hops, "column": column, "link_text": link_text,
-                  "empty_run": empty_run},
-        )
+        meta = {"role": role, "hops": hops, "column": column, "link_text": link_text, "empty_run": empty_run}
+        if role == "attachment":
+            meta["download_maxsize"] = self.settings.getint("GONGKAI_ATTACHMENT_MAXSIZE")
+        return Request(url, callback=self.parse, errback=self.on_error, meta=meta)
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request

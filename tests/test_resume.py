@@ -1,0 +1,129 @@
+"""Resume: a crawl killed with SIGKILL continues in the same job directory, losing and repeating
+no report; WARCs stay readable; a `.open` file is cut to its last complete record and closed."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from archive.exchange import request_head, response_head
+from archive.warcwriter import OPEN_SUFFIX, RotatingWarcWriter, complete_prefix, recover_open_files
+from tests.archive_helpers import ROOT, changes_files, crawl_cmd, crawl_env, read_jsonl, run_crawl
+from tests.fixtureweb import FixtureWeb
+from tests.fixtureweb.expected import EXPECTED_REPORTS
+
+pytestmark = pytest.mark.timeout(240)
+
+
+def _captures(out: Path) -> int:
+    try:
+        db = sqlite3.connect(f"file:{out / 'state.sqlite'}?mode=ro", uri=True, timeout=1)
+        return db.execute("SELECT COUNT(*) FROM captures").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_sigkill_then_resume(tmp_path):
+    out = tmp_path / "job"
+    with FixtureWeb() as web:
+        # Slowed down so the kill lands mid-crawl.
+        slow = ["--set", "DOWNLOAD_DELAY=0.1", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]
+        proc = subprocess.Popen(crawl_cmd(web.start_urls, out, *slow), env=crawl_env(web.proxy_url), cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 90
+        while _captures(out) < 40 and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the crawl ended before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        killed_at = _captures(out)
+        open_files = list((out / "warc").glob("*" + OPEN_SUFFIX))
+        assert open_files, "a killed crawl leaves its WARC open"
+        before = len(read_jsonl(out / "reports.jsonl")) if (out / "reports.jsonl").exists() else 0
+        assert before < len(EXPECTED_REPORTS)
+
+        web.reset()
+        second = run_crawl(web, out)
+        assert "finished" in second.stdout
+        live_requests = len(web.requests())
+
+    # The .open file was cut to its last complete record and closed; every file reads to its end.
+    assert not list((out / "warc").glob("*" + OPEN_SUFFIX))
+    for path in (out / "warc").glob("*.warc.gz"):
+        end, count, error = complete_prefix(path)
+        assert error is None and end == path.stat().st_size and count > 0, path
+    db = sqlite3.connect(out / "state.sqlite")
+    crawls = db.execute("SELECT crawl_id, finished_at, runs FROM crawls").fetchall()
+    assert len(crawls) == 1 and crawls[0][1] and crawls[0][2] == 2  # one crawl, resumed once
+    # Continued, not restarted: pages of the killed run were served from its WARCs.
+    assert live_requests < 140
+    assert _captures(out) > killed_at
+    # No report lost or written twice, and the change log says each once.
+    urls = [r["url"] for r in read_jsonl(out / "reports.jsonl")]
+    assert not [u for u, n in Counter(urls).items() if n > 1]
+    assert {r["url"] for r in EXPECTED_REPORTS} <= set(urls)
+    logged = [e["url"] for e in read_jsonl(changes_files(out)[0])]
+    assert len(logged) == len(set(logged)) and set(urls) <= set(logged)
+
+
+def _write(writer: RotatingWarcWriter, i: int) -> None:
+    body = b"<html>%d</html>" % i * 50
+    url = f"http://a.gov.cn/{i}.html"
+    writer.write_exchange(url, request_head("GET", url, []), response_head(200, [], len(body)), body)
+
+
+def test_recover_open_file_truncates_to_last_complete_record(tmp_path):
+    writer = RotatingWarcWriter(tmp_path, prefix="t")
+    for i in range(3):
+        _write(writer, i)
+    open_path = next(tmp_path.glob("*" + OPEN_SUFFIX))
+    whole = open_path.stat().st_size
+    with open(open_path, "ab") as fh:  # a record torn by SIGKILL
+        fh.write(b"\x1f\x8b\x08\x00" + os.urandom(200))
+    done = recover_open_files(tmp_path)
+    final = Path(str(open_path)[: -len(OPEN_SUFFIX)])
+    assert done == [(final.name, 204, 7)]  # warcinfo + 3 × (response, request)
+    assert final.stat().st_size == whole and complete_prefix(final)[2] is None
+    assert recover_open_files(tmp_path) == []  # idempotent
+
+
+class _FullDisk:
+    """A file that takes `room` more bytes, then fails as a full disk does."""
+
+    def __init__(self, fh, room: int) -> None:
+        self.fh, self.room = fh, room
+
+    def write(self, data: bytes) -> int:
+        if len(data) > self.room:
+            self.fh.write(data[: self.room])
+            self.room = 0
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.room -= len(data)
+        return self.fh.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self.fh, name)
+
+
+def test_full_disk_leaves_a_readable_warc(tmp_path):
+    writer = RotatingWarcWriter(tmp_path, prefix="t")
+    _write(writer, 0)
+    good = writer._file.tell()
+    writer._file = _FullDisk(writer._file, room=100)
+    writer._writer.out = writer._file
+    with pytest.raises(OSError) as exc:
+        _write(writer, 1)
+    assert exc.value.errno == errno.ENOSPC
+    writer._file = writer._file.fh
+    writer.close()
+    path = tmp_path / writer.files_written[0]
+    assert path.stat().st_size == good
+    assert complete_prefix(path) == (good, 3, None)

@@ -17,6 +17,8 @@ import pytest
 from tests.fixtureweb import FixtureWeb, LoggedRequest
 
 ROOT = Path(__file__).resolve().parent.parent
+# The workplace's shared material (seeds, real public pages) sits beside the checkout: ../shared.
+SHARED = next((p for p in (ROOT.parent / "shared", Path("/work/shared")) if p.is_dir()), ROOT.parent / "shared")
 GONGKAI = [str(ROOT / ".venv" / "bin" / "gongkai")] if (ROOT / ".venv" / "bin" / "gongkai").exists() \
     else [sys.executable, "-m", "crawler.cli"]
 # Tests keep AutoThrottle on (it is the default) but start it faster than for a real portal.

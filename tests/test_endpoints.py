@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import lxml.html
 import pytest
@@ -11,8 +10,9 @@ from scrapy.http import Request, TextResponse
 
 from crawler import endpoints
 from pipelines.page import FetchedPage
+from tests.conftest import SHARED
 
-SXMU = Path("/work/shared/corpus/public-pages/GeneralNewsExtractor/tests/sxmu/1.html")
+SXMU = SHARED / "corpus/public-pages/GeneralNewsExtractor/tests/sxmu/1.html"
 
 
 def _page(html: str, url: str = "http://www.x.gov.cn/a/b.html") -> tuple[FetchedPage, object]:

@@ -7,12 +7,12 @@ Small HTML snippets shaped like real portals, then the saved public pages in /wo
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 
 from pipelines import decode, document
 from pipelines.metadata import extract_metadata
+from tests.conftest import SHARED
 
 GOV = "http://www.xifeng.gov.cn/xxgk/ndbg/201802/t20180207_1.html"
 FARM = "https://www.fanwen-farm.com/article/123.html"
@@ -394,7 +394,7 @@ def test_plain_repost_is_mirror() -> None:
 
 # --- seeds: cleaned texts wrapped as pages -------------------------------------------------------
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = SHARED / "seeds"
 
 
 def seed_page(name: str) -> tuple[str, str]:
@@ -442,7 +442,7 @@ def test_seed_000_signature_from_text() -> None:
 
 # --- saved public pages --------------------------------------------------------------------------
 
-CORPUS = Path("/work/shared/corpus/public-pages")
+CORPUS = SHARED / "corpus/public-pages"
 UCAP = CORPUS / "job/统计局"
 
 

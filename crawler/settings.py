@@ -121,29 +121,3 @@ PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER = True  # a crashed chromium is relaunch
 # Decide per page (crawler/rules/browser.py); GONGKAI_BROWSER_HOSTS = {"host": "always" | "never"}.
 GONGKAI_BROWSER_ENABLED = True
 GONGKAI_BROWSER_HOSTS: dict[str, str] = {}
-
-# --- browser rendering (crawler/browser.py, docs/javascript.md) --------------------------------
-# scrapy-playwright serves only requests whose meta has "playwright"; every other request falls
-# back to Scrapy's own handler. The browser is launched on the first such request, never before.
-DOWNLOAD_HANDLERS = {
-    "http": "crawler.browser.ProxiedPlaywrightHandler",
-    "https": "crawler.browser.ProxiedPlaywrightHandler",
-}
-DOWNLOADER_MIDDLEWARES["crawler.middlewares.browser_capture.BrowserCaptureMiddleware"] = 951
-PLAYWRIGHT_BROWSER_TYPE = "chromium"
-# Debian's chromium, not a Playwright download; its network goes through the crawl's http_proxy
-# like every other request (added at crawl start by crawler.browser.ProxiedPlaywrightHandler).
-PLAYWRIGHT_LAUNCH_OPTIONS = {
-    "executable_path": "/usr/lib/chromium/chromium",
-    "headless": True,
-    "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--disable-dev-shm-usage"],
-}
-# A page that never finishes loading fails after this (ms) and the crawl goes on.
-PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20000
-PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
-PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER = True  # a crashed chromium is relaunched for the next page
-# Decide per page (crawler/rules/browser.py); GONGKAI_BROWSER_HOSTS = {"host": "always" | "never"}.
-GONGKAI_BROWSER_ENABLED = True
-GONGKAI_BROWSER_HOSTS: dict[str, str] = {}

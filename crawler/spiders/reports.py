@@ -45,7 +45,6 @@ class ReportsSpider(scrapy.Spider):
         # Scope: the start hosts and every sub-site of their registered domains (street offices'
         # own sites); Scrapy's OffsiteMiddleware enforces it for every request.
         self.allowed_domains = sorted({registered_domain(u) for u in self.start_urls})
-        self._seen_reports: set[str] = set()
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.start_urls:
@@ -199,7 +198,7 @@ class ReportsSpider(scrapy.Spider):
     def _from_list(self, response: Response, parsed, links: list[L.Link], meta: dict) -> Iterator[Request]:
         column = meta.get("column") or response.url
         column_dir = L._directory(column)
-        new_reports = 0
+        report_links = 0
         follow_lists: list[tuple[str, str, str]] = []
         for link in links:
             if L.is_attachment(link) and L.is_candidate_report(link):
@@ -209,20 +208,19 @@ class ReportsSpider(scrapy.Spider):
                 # even when their names contain 年报.
                 follow_lists.append((link.url, link.url, link.text))
             elif L.is_candidate_report(link) or (link.url.startswith(column_dir) and L._looks_like_article(link.path)):
-                if link.url not in self._seen_reports:
-                    self._seen_reports.add(link.url)
-                    new_reports += 1
+                report_links += 1
                 yield self._request(link.url, "detail", link_text=link.text)
             elif L.is_column_link(link) and link.host == L.Link(response.url, "").host:
                 follow_lists.append((link.url, link.url, link.text))
         for url in L.pagination_links(parsed.tree, response.url, links, parsed.text):
             follow_lists.append((url, column, "pagination"))
-        # A run of list pages that bring no report we had not seen is how endless calendars and
-        # pagination traps look: stop following after GONGKAI_TRAP_MAX_EMPTY_PAGES of them.
-        empty_run = 0 if new_reports else meta.get("empty_run", 0) + 1
+        # A run of list pages without a single report link is how endless calendars and pagination
+        # traps look: stop following after GONGKAI_TRAP_MAX_EMPTY_PAGES of them. (Counting links,
+        # not links first seen here, keeps the walk independent of the order pages arrive in.)
+        empty_run = 0 if report_links else meta.get("empty_run", 0) + 1
         if empty_run > self.crawler.settings.getint("GONGKAI_TRAP_MAX_EMPTY_PAGES"):
             if follow_lists:
-                logger.info("Stopped list walk at %s: %d pages in a row brought no new report", response.url, empty_run)
+                logger.info("Stopped list walk at %s: %d pages in a row held no report link", response.url, empty_run)
                 self.crawler.stats.inc_value("gongkai/trap/empty_run_stops")
             return
         for url, col, text in follow_lists:

@@ -1,23 +1,38 @@
 """Item pipeline: append each report as one JSON line to DIR/reports.jsonl.
 
-Each line is written and flushed whole, so a crash leaves at most a missing line, never half of
-one; reports already in the file from an earlier run of the same job are not written again.
+Each line is written and flushed whole, so a crash leaves at most a torn last line, never a
+corrupt earlier one. The file is the job's corpus across crawls: a report gets a new line only
+when it is new or its content changed since its last line (so a resumed crawl writes nothing twice
+and a monthly re-crawl appends only what changed); for a URL, the last line is the current one.
+Fields that change without the report changing (fetch time, WARC pointer, view count, warnings)
+do not count as a change; view counts over time are in the crawl state (docs/archive.md).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import IO
 
 from scrapy.crawler import Crawler
 
+# Not part of a report's identity: they differ between two fetches of the same report.
+VOLATILE_FIELDS = frozenset({"fetched_at", "warc_file", "warc_record_id", "warc_offset", "views",
+                             "views_source", "warnings", "removed_at"})
+
+
+def content_fingerprint(record: dict) -> str:
+    stable = {k: v for k, v in record.items() if k not in VOLATILE_FIELDS}
+    return hashlib.sha1(json.dumps(stable, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
 
 class JsonLinesExportPipeline:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file: IO[str] | None = None
-        self._written: set[str] = set()
+        self._last: dict[str, str] = {}  # url → fingerprint of its last line in the file
+        self._this_run: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesExportPipeline:
@@ -25,23 +40,31 @@ class JsonLinesExportPipeline:
 
     def open_spider(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        torn = False
         if self.path.exists():
             with open(self.path, encoding="utf-8") as existing:
                 for line in existing:
                     try:
-                        self._written.add(json.loads(line)["url"])
+                        record = json.loads(line)
+                        self._last[record["url"]] = content_fingerprint(record)
                     except (ValueError, KeyError, TypeError):
-                        continue  # a torn last line from a killed run
+                        torn = not line.endswith("\n")  # a killed run's half line
         self._file = open(self.path, "a", encoding="utf-8")
+        if torn:
+            self._file.write("\n")  # end the torn line so the next record starts clean
 
     def close_spider(self) -> None:
         if self._file:
             self._file.close()
 
     def process_item(self, item: object) -> object:
-        if not isinstance(item, dict) or "url" not in item or item["url"] in self._written:
+        if not isinstance(item, dict) or "url" not in item or item["url"] in self._this_run:
             return item
-        self._written.add(item["url"])
+        self._this_run.add(item["url"])
+        fingerprint = content_fingerprint(item)
+        if self._last.get(item["url"]) == fingerprint:
+            return item
+        self._last[item["url"]] = fingerprint
         self._file.write(json.dumps(item, ensure_ascii=False) + "\n")
         self._file.flush()
         return item

@@ -10,8 +10,8 @@
 
 Change is judged on the *normalized extracted text*, not on bytes, so a page whose bytes differ
 only by a clock or a counter is unchanged; its view count still goes in the history (state.sqlite,
-table views). For new and changed reports the line carries the full record, so the corpus holds the
-new text even though reports.jsonl keeps the first line per URL (pipelines/export.py).
+table views). For new and changed reports the line carries the full record; reports.jsonl also gets
+a new line for them (pipelines/export.py), the last line per URL being the current one.
 
 Lines are flushed one by one; a resumed crawl appends to the same file and skips URLs already in
 it. Removals are only decided when the crawl finishes: a killed crawl has not seen everything.

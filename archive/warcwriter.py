@@ -224,10 +224,7 @@ class RotatingWarcWriter:
             url, "response", payload=io.BytesIO(payload), length=len(payload),
             http_headers=response_head, warc_headers_dict=warc_headers,
         )
-        request = writer.create_warc_record(
-            url, "request", payload=io.BytesIO(request_body), length=len(request_body),
-            http_headers=request_head,
-        )
+        request = _request_record(writer, url, request_head, request_body)
         offset = self._write_atomically(lambda: writer.write_request_response_pair(request, response))
         return RecordPointer(self._relative_name(), response.rec_headers.get_header("WARC-Record-ID"), offset)
 
@@ -266,9 +263,11 @@ class RotatingWarcWriter:
             url, payload_digest, refers_to_uri, refers_to_date,
             http_headers=response_head, warc_headers_dict=warc_headers,
         )
-        request = writer.create_warc_record(
-            url, "request", payload=io.BytesIO(request_body), length=len(request_body),
-            http_headers=request_head,
-        )
+        request = _request_record(writer, url, request_head, request_body)
         offset = self._write_atomically(lambda: writer.write_request_response_pair(request, revisit))
         return RecordPointer(self._relative_name(), revisit.rec_headers.get_header("WARC-Record-ID"), offset)
+
+
+def _request_record(writer: WARCWriter, url: str, head: StatusAndHeaders, body: bytes):
+    """The request record that accompanies a response or revisit record."""
+    return writer.create_warc_record(url, "request", payload=io.BytesIO(body), length=len(body), http_headers=head)

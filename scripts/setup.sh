@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# chromium: the browser scrapy-playwright drives (never `playwright install`, which downloads one);
+# chromium: the browser scrapy-playwright drives (Debian's build: Playwright's own download fails offline);
 # fonts-wqy-zenhei: CJK glyphs for screenshots; antiword/catdoc: text of .doc/.wps attachments.
 apt_packages=(chromium fonts-wqy-zenhei antiword catdoc)
 missing=()

@@ -185,3 +185,14 @@ def test_stats_command_writes_rows_pandas_reads(demo_crawl, tmp_path):
     # Prose reports contribute the one number they state: applications received.
     prose = frame[frame["report_year"] < 2019]
     assert set(prose["row"]) <= {"new"} and set(prose["column"]) <= {"total"}
+
+
+def test_every_line_has_the_documented_fields(demo_crawl):
+    import json
+
+    schema = json.loads((ROOT / "docs" / "jsonl-schema.json").read_text(encoding="utf-8"))
+    kinds = set(schema["properties"]["source_kind"]["enum"])
+    for rec in demo_crawl.reports():
+        assert set(schema["required"]) <= set(rec), rec["url"]
+        assert rec["source_kind"] in kinds and rec["fetched_at"].endswith("Z")
+        assert rec["publish_date"] is None or len(rec["publish_date"]) == 10

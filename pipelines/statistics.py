@@ -272,7 +272,9 @@ def _resolve_app_row(labels: list[str], st: _State) -> Path_ | None:
     return None
 
 
-def _colmap_applications(headers: list[Row]) -> dict[int, object]:
+def _header_stacks(headers: list[Row]) -> dict[int, list[str]]:
+    """Per grid column, the header texts above it, top to bottom (a spanning cell counts for
+    every column it covers; a cell repeated down a rowspan counts once)."""
     stacks: dict[int, list[str]] = {}
     for row in headers:
         for c in row.cells:
@@ -280,8 +282,12 @@ def _colmap_applications(headers: list[Row]) -> dict[int, object]:
                 stack = stacks.setdefault(k, [])
                 if c.text and (not stack or stack[-1] != c.text):
                     stack.append(c.text)
+    return stacks
+
+
+def _colmap_applications(headers: list[Row]) -> dict[int, object]:
     colmap: dict[int, object] = {}
-    for k, stack in stacks.items():
+    for k, stack in _header_stacks(headers).items():
         for text in reversed(stack):  # the header cell nearest the data names the column
             lab = _norm_label(text)
             key = next((col for col, pats in L.APPLICATION_COLUMN_LABELS.items() if _matches(pats, lab)), None)
@@ -295,15 +301,9 @@ def _colmap_applications(headers: list[Row]) -> dict[int, object]:
 
 
 def _colmap_review(headers: list[Row]) -> dict[int, object]:
-    stacks: dict[int, list[str]] = {}
-    for row in headers:
-        for c in row.cells:
-            for k in range(c.start or 0, c.end or 0):
-                stack = stacks.setdefault(k, [])
-                if c.text and (not stack or stack[-1] != c.text):
-                    stack.append(_norm_label(c.text))
     colmap: dict[int, object] = {}
-    for k, stack in stacks.items():
+    for k, raw in _header_stacks(headers).items():
+        stack = [_norm_label(text) for text in raw]
         group = next((g for g, pats in L.REVIEW_GROUP_LABELS.items() if any(_matches(pats, t) for t in stack)), None)
         measure = None
         for text in reversed(stack):

@@ -16,7 +16,7 @@ import re
 
 from lxml import etree
 
-from pipelines import clean, decode, document
+from pipelines import clean, document
 from pipelines.containers import find_container, visible_text_len
 from pipelines.page import FetchedPage
 from pipelines.rules.containers import CHROME_BLOCK_XPATHS, PRUNE_XPATHS
@@ -211,9 +211,8 @@ def extract_text(tree: etree._Element, url: str) -> tuple[str, list[str]]:
 
 def extract_page_text(page: FetchedPage) -> tuple[str, list[str]]:
     """decode → parse → extract → clean, for any page (build_report uses the same stages)."""
-    decoded = decode.decode_body(page.body, page.headers)
-    tree = document.parse_html(decoded.text)
-    if tree is None:
-        return "", decoded.warnings + ["no text extracted: page is empty or not markup"]
-    text, warnings = extract_text(tree, page.url)
-    return text, decoded.warnings + warnings
+    parsed = document.parse_page(page)  # the page's one parse, shared with every other stage
+    if parsed.tree is None:
+        return "", parsed.warnings + ["no text extracted: page is empty or not markup"]
+    text, warnings = extract_text(parsed.tree, page.url)
+    return text, parsed.warnings + warnings

@@ -109,14 +109,14 @@ def is_section_link(link: Link) -> bool:
 def is_column_link(link: Link) -> bool:
     if is_annual_report_title(link.text) and re.search(r"(19|20)\d{2}", link.text):
         return False  # a report itself, not the column
-    return _any(_COLUMN_TEXT, link.text) or (_any(_COLUMN_URL, link.path) and not _looks_like_article(link.path))
+    return _any(_COLUMN_TEXT, link.text) or (_any(_COLUMN_URL, link.path) and not looks_like_article(link.path))
 
 
 def is_subcolumn_link(link: Link, column_url: str) -> bool:
     """A list page below the column: same directory tree, not an article, or named like a sub-list."""
-    col_dir = _directory(column_url)
+    col_dir = directory_of(column_url)
     inside = link.url.startswith(col_dir) and link.url != column_url
-    return inside and not _looks_like_article(link.path) and not is_attachment(link)
+    return inside and not looks_like_article(link.path) and not is_attachment(link)
 
 
 def is_candidate_report(link: Link) -> bool:
@@ -135,14 +135,16 @@ def is_skipped_resource(link: Link) -> bool:
     return link.path.lower().endswith(tuple(rules.SKIP_EXTENSIONS))
 
 
-_ARTICLE_PATH = re.compile(r"(/t\d{8}_\d+\.s?html?$|/art_\d+_\d+\.html$|/\d{6,}\.s?html?$|/content_\d+|/art/\d{4}/)", re.I)
+_ARTICLE_PATH = re.compile(rules.ARTICLE_URL_PATTERN, re.I)
 
 
-def _looks_like_article(path: str) -> bool:
+def looks_like_article(path: str) -> bool:
+    """A CMS article URL (TRS t<date>_<id>, Hanweb art_<col>_<id>, …), not a list page."""
     return bool(_ARTICLE_PATH.search(path))
 
 
-def _directory(url: str) -> str:
+def directory_of(url: str) -> str:
+    """The URL of the directory a page sits in: the scope of a column's list pages."""
     parts = urlsplit(url)
     path = parts.path if parts.path.endswith("/") else parts.path.rsplit("/", 1)[0] + "/"
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
@@ -151,7 +153,7 @@ def _directory(url: str) -> str:
 def pagination_links(tree: etree._Element, url: str, links: list[Link], raw_text: str) -> list[str]:
     """Other pages of the same list: 下一页 links, ?page=N links, script-only page counts."""
     found: list[str] = []
-    list_dir = _directory(url)
+    list_dir = directory_of(url)
     for link in links:
         if _any(_NEXT_TEXT, link.text) or _same_list_other_page(url, link.url):
             found.append(link.url)

@@ -31,6 +31,10 @@ SUBCOLUMN_LINK_TEXTS = [
 # Home page → a street office's or township's own sub-site (same registered domain, other host).
 SUBSITE_LINK_TEXTS = [r"街道", r"街办", r"办事处", r"镇$", r"乡$", r"镇人民政府", r"乡人民政府"]
 
+# Article URLs of common CMSs (TRS t<YYYYMMDD>_<id>.shtml, Hanweb art_<col>_<id>.html and /art/YYYY/,
+# numeric ids, content_<id>): inside a column these are reports or other articles, never list pages.
+ARTICLE_URL_PATTERN = r"(/t\d{8}_\d+\.s?html?$|/art_\d+_\d+\.html$|/\d{6,}\.s?html?$|/content_\d+|/art/\d{4}/)"
+
 # Pagination links by text.
 NEXT_PAGE_TEXTS = [r"^下一?页$", r"^后一?页$", r"^>$", r"^›$", r"^»$", r"^next$", r"^尾页$", r"^末页$"]
 # Query parameters that number list pages (ASP.NET ?page=, JSP cur_page=, …).

@@ -197,7 +197,7 @@ class ReportsSpider(scrapy.Spider):
 
     def _from_list(self, response: Response, parsed, links: list[L.Link], meta: dict) -> Iterator[Request]:
         column = meta.get("column") or response.url
-        column_dir = L._directory(column)
+        column_dir = L.directory_of(column)
         report_links = 0
         follow_lists: list[tuple[str, str, str]] = []
         for link in links:
@@ -207,7 +207,7 @@ class ReportsSpider(scrapy.Spider):
                 # Year or unit folders below the column (2023年度街道年报 → …/2023nb/xzjd/): lists,
                 # even when their names contain 年报.
                 follow_lists.append((link.url, link.url, link.text))
-            elif L.is_candidate_report(link) or (link.url.startswith(column_dir) and L._looks_like_article(link.path)):
+            elif L.is_candidate_report(link) or (link.url.startswith(column_dir) and L.looks_like_article(link.path)):
                 report_links += 1
                 yield self._request(link.url, "detail", link_text=link.text)
             elif L.is_column_link(link) and link.host == L.Link(response.url, "").host:

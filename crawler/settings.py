@@ -64,8 +64,8 @@ SPIDER_MIDDLEWARES = {
 }
 
 ITEM_PIPELINES = {
-    "pipelines.extraction.ExtractionPipeline": 300,
-    "pipelines.export.JsonLinesExportPipeline": 800,
+    "crawler.item_pipelines.extraction.ExtractionPipeline": 300,
+    "crawler.item_pipelines.export.JsonLinesExportPipeline": 800,
 }
 
 EXTENSIONS = {

@@ -2,7 +2,7 @@
 
 import json
 
-from pipelines.export import JsonLinesExportPipeline
+from crawler.item_pipelines.export import JsonLinesExportPipeline
 
 
 def _run(path, records):

@@ -11,7 +11,7 @@
 Change is judged on the *normalized extracted text*, not on bytes, so a page whose bytes differ
 only by a clock or a counter is unchanged; its view count still goes in the history (state.sqlite,
 table views). For new and changed reports the line carries the full record; reports.jsonl also gets
-a new line for them (pipelines/export.py), the last line per URL being the current one.
+a new line for them (crawler/item_pipelines/export.py), the last line per URL being the current one.
 
 Lines are flushed one by one; a resumed crawl appends to the same file and skips URLs already in
 it. Removals are only decided when the crawl finishes: a killed crawl has not seen everything.
@@ -29,7 +29,8 @@ from typing import IO
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from archive.state import CrawlState, crawl_state_for, now_iso
+from archive.state import CrawlState, now_iso
+from crawler.job import crawl_state_for
 
 logger = logging.getLogger(__name__)
 

@@ -29,7 +29,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from archive.revisit import RecordNotFound, load_exchange
-from archive.state import CrawlState, crawl_state_for
+from archive.state import CrawlState
+from crawler.job import crawl_state_for
 from crawler.middlewares.warc_capture import META_ARCHIVED, META_CONDITIONAL, build_response
 
 logger = logging.getLogger(__name__)

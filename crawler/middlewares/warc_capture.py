@@ -30,8 +30,8 @@ from scrapy.responsetypes import responsetypes
 
 from archive.exchange import request_head, response_head
 from archive.revisit import RecordNotFound, load_exchange, location, not_modified_head, payload_digest
-from archive.state import crawl_state_for
 from archive.warcwriter import RecordPointer, RotatingWarcWriter
+from crawler.job import crawl_state_for
 
 logger = logging.getLogger(__name__)
 

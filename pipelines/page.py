@@ -30,6 +30,12 @@ class FetchedPage:
     # spider's link finding and every extraction stage: a page is parsed once.
     parsed: Any = field(default=None, repr=False, compare=False)
 
+    def __getstate__(self) -> dict:
+        # A page travels in request meta (completion steps), and so through pickle: to a disk queue,
+        # a crash journal, a shared Redis scheduler or an extraction worker. The lxml tree cannot be
+        # pickled and is rebuilt on demand by parse_page.
+        return {**self.__dict__, "parsed": None}
+
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()

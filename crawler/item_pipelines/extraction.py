@@ -1,38 +1,110 @@
-"""Item pipeline: fetched page → report record (or dropped), via pipelines.report.build_report."""
+"""Item pipeline: fetched page → report record (or dropped), via pipelines.report.build_report.
+
+Extraction runs in a pool of worker processes (crawler/extract_pool.py, GONGKAI_EXTRACT_WORKERS),
+so the reactor keeps fetching while pages are parsed: `process_item` only hands the page over and
+awaits its record. WARC capture is untouched (it happens in the downloader, before this). A page
+whose extraction killed or hung its worker twice still becomes a record when it names itself a
+report — title from its link or <title>, empty text, a warning saying why — so it is never lost
+and `gongkai replay` of its WARC record can extract it later.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from twisted.internet.threads import deferToThread
 
+from crawler.extract_pool import ExtractPool, WorkerFailure, default_workers
+from pipelines.classify import is_annual_report_title
+from pipelines.decode import decode_body
+from pipelines.domains import registered_domain
 from pipelines.page import FetchedPage
-from pipelines.report import build_report
+from pipelines.report import build_report, is_html, order_fields
 
 logger = logging.getLogger(__name__)
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def unextracted_record(page: FetchedPage, reason: str) -> dict | None:
+    """The record of a page whose extraction failed, when its link text or <title> names it a
+    report; None otherwise. Reads at most the first 16 KB: the page just broke a parser."""
+    titles = [page.link_text or ""]
+    if is_html(page):
+        head = decode_body(page.body[:16384], page.headers).text
+        found = _TITLE.search(head)
+        if found:
+            titles.insert(0, " ".join(re.sub(r"<[^>]+>", "", found.group(1)).split()))
+    title = next((t for t in titles if t and is_annual_report_title(t)), None)
+    if title is None:
+        return None
+    return order_fields({
+        "url": page.url, "title": title, "text": "", "domain": registered_domain(page.url),
+        "fetched_at": page.fetched_at, "warc_file": page.warc_file, "warc_record_id": page.warc_record_id,
+        "warc_offset": page.warc_offset, "statistics": None,
+        "warnings": [f"not extracted: {reason}; the response is in the WARC, `gongkai replay` can retry it"],
+    })
 
 
 class ExtractionPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
+        configured = crawler.settings.get("GONGKAI_EXTRACT_WORKERS")
+        # None/"" → one per core; 0 → in the crawl process (debugging, profiling).
+        self.workers = default_workers() if configured in (None, "") else int(configured)
+        self.timeout = crawler.settings.getfloat("GONGKAI_EXTRACT_TIMEOUT", 120.0)
+        self.pool: ExtractPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
         return cls(crawler)
 
-    def process_item(self, item: object) -> dict:
+    def open_spider(self) -> None:
+        if self.workers > 0:
+            self.pool = ExtractPool(self.workers, timeout=self.timeout)
+            self.stats.set_value("gongkai/extract/workers", self.workers)
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.stats.set_value("gongkai/extract/workers_replaced", self.pool.replaced)
+            self.pool = None
+
+    async def process_item(self, item: object) -> object:
         if not isinstance(item, FetchedPage):
             return item
         try:
-            record = build_report(item)
+            record = await self._extract(item)
+        except WorkerFailure as failure:
+            self.stats.inc_value("gongkai/errors/extraction_worker")
+            record = unextracted_record(item, f"extraction worker {failure.reason}")
+            logger.error("Extraction of %s lost its worker twice (%s); %s", item.url, failure.reason,
+                         "kept as a report with a warning" if record else "not a report by its title")
+            if record is None:
+                raise DropItem(f"extraction worker {failure.reason}", log_level="ERROR") from failure
         except Exception as exc:  # one bad page must not stop the crawl; say which and why
-            logger.exception("Extraction failed for %s: %r", item.url, exc)
+            logger.error("Extraction failed for %s: %s", item.url, exc)
             self.stats.inc_value("gongkai/errors/extraction")
-            raise DropItem(f"extraction failed: {exc!r}", log_level="ERROR") from exc
+            record = unextracted_record(item, f"extraction failed: {exc}")
+            if record is None:
+                raise DropItem(f"extraction failed: {exc!r}", log_level="ERROR") from exc
         if record is None:
             raise DropItem(f"not an annual report: {item.url}", log_level="DEBUG")
         self.stats.inc_value("gongkai/reports/extracted")
         if record.get("warnings"):
             logger.info("Report %s extracted with warnings: %s", item.url, "; ".join(record["warnings"]))
         return record
+
+    async def _extract(self, page: FetchedPage) -> dict | None:
+        if self.pool is None:
+            return build_report(page)
+        future = self.pool.submit(page)
+        try:
+            asyncio.get_running_loop()  # the asyncio reactor (Scrapy's default) runs this coroutine
+        except RuntimeError:
+            return await deferToThread(future.result)  # another reactor: wait off its thread
+        return await asyncio.wrap_future(future)

@@ -1,0 +1,230 @@
+"""A pool of extraction worker processes, so parsing never holds up fetching.
+
+`build_report` costs several times what fetching a page costs, and all of it is CPU: on the
+reactor thread it caps a crawl at one core, and the downloader waits while a page is parsed.
+Here each worker is a process that takes one page at a time over a pipe; the crawl process only
+pickles the page (body bytes, headers, what the spider attached) and waits on a future.
+
+Why not concurrent.futures.ProcessPoolExecutor: it cannot time out one task (a page that sends a
+parser into a loop would hold its worker forever), and one dead worker breaks the whole executor
+and fails every task in flight. Here each worker has a slot thread that owns it: the thread sends
+a page, waits up to the per-page timeout, and if the worker died or hung it kills that one process,
+starts a fresh one and tries the page once more. A page that fails twice is answered with
+`WorkerFailure`, which the item pipeline turns into a record with a warning: a report is never lost
+to a worker, and a worker is never lost to a page.
+
+Workers are started by the spawn method (not fork: the crawl process runs a reactor and threads;
+a fresh interpreter imports the pipelines in ~0.3 s). They are the crawl process's own children and
+are joined when the pool closes, so their CPU time counts in the crawl's rusage, as a benchmark
+should see it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from multiprocessing.connection import Connection
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TARGET = "pipelines.report:build_report"
+
+
+class WorkerFailure(Exception):
+    """A page whose extraction killed or hung its worker twice; `reason` says how."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _resolve(target: str) -> Callable[[Any], Any]:
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def _worker_main(conn: Connection, target: str) -> None:
+    """A worker's whole life: receive a page, answer ("ok", result) or ("error", repr), repeat."""
+    fn = _resolve(target)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return  # the crawl process went away
+        if task is None:
+            return
+        try:
+            answer = ("ok", fn(task))
+        except Exception as exc:  # the pipeline decides what a failed page becomes
+            answer = ("error", f"{type(exc).__name__}: {exc}")
+        try:
+            conn.send(answer)
+        except Exception as exc:  # an unpicklable result: say so rather than die
+            conn.send(("error", f"result could not be sent back: {exc!r}"))
+
+
+class _Worker:
+    def __init__(self, ctx, target: str) -> None:
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, target), daemon=True,
+                                   name="gongkai-extract")
+        self.process.start()
+        child.close()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(2)
+        self.kill()
+
+
+class ExtractPool:
+    """`submit(page)` → Future of `target(page)`, run in one of `workers` processes.
+
+    The future's exception is `WorkerFailure` when the page killed or hung its worker on both
+    tries, or `RuntimeError` carrying the worker's own exception text when the target raised.
+    """
+
+    def __init__(self, workers: int | None = None, *, timeout: float = 120.0, target: str = DEFAULT_TARGET,
+                 retries: int = 1) -> None:
+        self.size = workers or default_workers()
+        self.timeout = timeout
+        self.retries = retries
+        self.target = target
+        self.replaced = 0  # workers killed and started again (died or timed out)
+        self._ctx = multiprocessing.get_context("spawn")
+        self._tasks: queue.Queue = queue.Queue()
+        self._workers: list[_Worker | None] = [None] * self.size
+        self._lock = threading.Lock()
+        self._closed = False
+        self._threads = [threading.Thread(target=self._slot, args=(i,), daemon=True, name=f"extract-slot-{i}")
+                         for i in range(self.size)]
+        for t in self._threads:
+            t.start()
+
+    # -- public ------------------------------------------------------------------------------------
+    def submit(self, task: Any) -> Future:
+        if self._closed:
+            raise RuntimeError("extraction pool is closed")
+        future: Future = Future()
+        self._tasks.put((task, future))
+        return future
+
+    def worker_pids(self) -> list[int]:
+        with self._lock:
+            return [w.pid for w in self._workers if w is not None and w.pid]
+
+    def close(self) -> None:
+        """Finish what was submitted, then stop every worker."""
+        if self._closed:
+            return
+        self._closed = True
+        for _ in self._threads:
+            self._tasks.put(None)
+        for t in self._threads:
+            t.join()
+
+    def __enter__(self) -> ExtractPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- one slot: a thread that owns one worker process -------------------------------------------
+    def _worker(self, i: int) -> _Worker:
+        with self._lock:
+            worker = self._workers[i]
+            if worker is None or not worker.process.is_alive():
+                if worker is not None:
+                    worker.kill()
+                worker = self._workers[i] = _Worker(self._ctx, self.target)
+            return worker
+
+    def _replace(self, i: int) -> None:
+        with self._lock:
+            worker, self._workers[i] = self._workers[i], None
+            self.replaced += 1
+        if worker is not None:
+            worker.kill()
+
+    def _slot(self, i: int) -> None:
+        while True:
+            item = self._tasks.get()
+            if item is None:
+                with self._lock:
+                    worker, self._workers[i] = self._workers[i], None
+                if worker is not None:
+                    worker.stop()
+                return
+            task, future = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            failure = ""
+            for attempt in range(1 + self.retries):
+                outcome, value = self._run(i, task)
+                if outcome == "ok":
+                    future.set_result(value)
+                    break
+                if outcome == "error":  # the target raised: a property of the page, not of the worker
+                    future.set_exception(RuntimeError(value))
+                    break
+                failure = value
+                logger.warning("Extraction worker %s on attempt %d; replacing it", value, attempt + 1)
+                self._replace(i)
+            else:
+                future.set_exception(WorkerFailure(failure))
+
+    def _run(self, i: int, task: Any) -> tuple[str, Any]:
+        """("ok", result) | ("error", text) | ("lost", why) when the worker died or hung."""
+        try:
+            worker = self._worker(i)
+            worker.conn.send(task)
+        except (OSError, EOFError, BrokenPipeError) as exc:
+            return "lost", f"could not take the page ({exc!r})"
+        deadline = time.monotonic() + self.timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "lost", f"timed out after {self.timeout:.0f} s (pid {worker.pid})"
+            try:
+                if worker.conn.poll(min(left, 1.0)):
+                    return worker.conn.recv()
+            except (EOFError, OSError):
+                return "lost", self._death(worker)
+            if not worker.process.is_alive():
+                return "lost", self._death(worker)
+
+    @staticmethod
+    def _death(worker: _Worker) -> str:
+        worker.process.join(1)
+        code = worker.process.exitcode
+        how = f"signal {-code}" if code is not None and code < 0 else f"exit {code}"
+        return f"died (pid {worker.pid}, {how})"

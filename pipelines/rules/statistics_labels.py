@@ -55,7 +55,7 @@ APPLICATION_BLOCKS = {
 APPLICATION_REASONS = {
     "denied": {
         "state_secret": [r"国家秘密"],
-        "prohibited_by_law": [r"法律行政法规禁止", r"法律法规禁止", r"禁止公开"],
+        "prohibited_by_law": [r"法律行政法规禁止", r"法律法规禁止", r"禁止公开", r"其他法律.{0,6}止公开"],  # WPS drops 法规禁
         "three_security_one_stability": [r"三安全一稳定", r"^危及"],
         "third_party_rights": [r"第三方"],
         "internal_affairs": [r"内部事务"],
@@ -136,3 +136,34 @@ PROSE_APPLICATION_PATTERNS = [
 ]
 # A sentence saying none were received: read as 0 (it is what the sentence states).
 PROSE_NO_APPLICATION_PATTERNS = [r"(?:未|没有)(?:收到|受理|接到)[^。；;]{0,30}?申请"]
+
+# ---------------------------------------------------------------- the template's layout, as data
+# Rows of table 三 in printed order. A grouped row holds one row per reason (APPLICATION_REASONS);
+# which rows are grouped depends on the template: (六)其他处理 has three reasons only from 2021 on.
+APPLICATION_ROWS = ["new", "carried_over", "granted", "partially_granted", "denied", "unable", "not_processed",
+                    "other", "total_handled", "carried_forward"]
+GROUPED_ROWS = {
+    "2021": ("denied", "unable", "not_processed", "other"),
+    "2019": ("denied", "unable", "not_processed"),
+}
+# Rows under 三、本年度办理结果 (what 总计 adds up).
+OUTCOME_ROWS = ["granted", "partially_granted", "denied", "unable", "not_processed", "other"]
+
+# The template's arithmetic, per column of table 三 ("{col}" is the column). `when` rows must have been
+# read with a number in that column for the identity to be checked; a blank elsewhere counts as 0.
+APPLICATION_COLUMN_IDENTITIES = [
+    {"rule": "new + carried_over = total_handled + carried_forward",  # 本列数据的勾稽关系, printed in the table
+     "left": ["new", "carried_over"], "right": ["total_handled", "carried_forward"], "when": ["new", "total_handled"]},
+    {"rule": "outcome rows sum to total_handled",
+     "left": OUTCOME_ROWS, "right": ["total_handled"], "when": ["total_handled"], "any_of_left": True},
+]
+# Within a row: the parts sum to the total (applicant columns; review and litigation results).
+APPLICATION_PART_COLUMNS = APPLICATION_COLUMNS[:-1]
+REVIEW_PART_MEASURES = REVIEW_MEASURES[:-1]
+
+# Headings that say the report prints the template's tables: a report with any of these and no
+# table read gets a warning, never a silent null.
+# (Pre-2019 reports head their prose 依申请公开政府信息情况, so only the 2019+ wording counts.)
+TEMPLATE_TABLE_HEADINGS = [r"收到和处理政府信息公开申请情况", r"政府信息公开行政复议[、,，]?行政诉讼情况",
+                           r"申请人情况", r"第二十条第?[(（]?[一二三四五六七八九十]+[)）]?项"]
+TABLES_NOT_READ_WARNING = "statistics: tables present but not read"

@@ -1,4 +1,9 @@
-"""Re-extract reports from WARC files offline, through the very path the live crawl uses."""
+"""Re-extract reports from WARC files offline, through the very path the live crawl uses.
+
+A page is completed by pipelines/completion.py (the module the spider asks) with answers found in
+the WARCs, then extracted by pipelines.report.build_report (the function the crawl's item
+pipeline calls): nothing here decides what a report is or what belongs to it.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from archive.reader import WarcDamage, iter_rendered_pages, iter_request_referers, iter_response_pages
-from pipelines import attachment_report, document
+from pipelines import attachment_report, completion
+from pipelines.endpoints import is_counter_sized
 from pipelines.page import FetchedPage
 from pipelines.report import build_report
+from pipelines.rules.completion import MAX_ATTACHMENTS_PER_PAGE
 
 logger = logging.getLogger(__name__)
 
@@ -47,15 +54,19 @@ def replay_records(warc_paths: Iterable[Path], *, relative_to: Path | None = Non
 class ReplayContext:
     """What the live crawl attached to a page, recovered from the WARCs (docs/javascript.md).
 
+    Which counter and which files complete a page is pipelines/completion.py's answer, the same
+    the spider acted on; this class only finds those answers in the archive:
     - rendered DOMs (conversion records) replace the static responses of their URL;
-    - an attachment is paired with the page its request's Referer names (the spider sends the report
-      page as Referer when it fetches the page's files); without a request record, with any page that
-      links it. A file fetched from a list (Referer: the list) is a report of its own when its link
-      text there is a report title;
-    - a counter answer is the response at the URL the page's counter script would call.
+    - an attachment is the file fetched with the page as its request's Referer (the spider sends
+      it); in a WARC without request records, any capture of a file the page links to. A file
+      fetched from a list (Referer: the list) is a report of its own when its link text there is a
+      report title;
+    - a counter answer is the (small) response at the URL the page's counter script would call.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_attachments: int = MAX_ATTACHMENTS_PER_PAGE) -> None:
+        self.max_attachments = max_attachments
+        self._any_referer = False  # a WARC that records no Referers pairs files by links only
         self.rendered: dict[str, FetchedPage] = {}
         self.files: dict[str, FetchedPage] = {}  # response record id -> attachment
         self.small: dict[str, FetchedPage] = {}  # url -> small response (counter answers)
@@ -65,8 +76,6 @@ class ReplayContext:
 
     @classmethod
     def scan(cls, paths: list[Path], relative_to: Path | None) -> ReplayContext:
-        from crawler.rules.endpoints import COUNTER_MAX_BODY
-
         ctx = cls()
         for path in paths:
             name = str(path.relative_to(relative_to)) if relative_to else str(path)
@@ -77,52 +86,42 @@ class ReplayContext:
                 if page.status == 200 and attachment_report.is_attachment_page(page):
                     ctx.files[page.warc_record_id] = page
                     continue
-                if len(page.body) <= COUNTER_MAX_BODY:
+                if is_counter_sized(page.body):
                     ctx.small[page.url] = page
                 ctx._collect_link_texts(page)
+        ctx._any_referer = any(ctx.referer.get(rid) for rid in ctx.files)
         return ctx
 
     def _collect_link_texts(self, page: FetchedPage) -> None:
-        from crawler import links as L
-
         try:
-            for link in _page_link_list(page):
-                if L.is_attachment(link) and link.text:
-                    self.link_text.setdefault(link.url, link.text)
+            for url, text in completion.attachment_link_texts(page):
+                self.link_text.setdefault(url, text)
         except Exception as exc:  # a list we cannot read only costs a fallback title
             logger.debug("No links read from %s: %r", page.url, exc)
 
+    # -- completion.Archive ----------------------------------------------------------------------
+    def counter_answer(self, url: str) -> FetchedPage | None:
+        return self.small.get(url)
+
+    def attachment_for(self, page_url: str, url: str) -> FetchedPage | None:
+        found = None
+        for rid, file in self.files.items():
+            if file.url == url and (self.referer.get(rid) == page_url or not self._any_referer):
+                found = file  # the last capture wins, as for pages
+        if found is not None:
+            self.claimed.add(found.warc_record_id)
+        return found
+
+    # --------------------------------------------------------------------------------------------
     def pages(self, path: Path, name: str, damage: list[WarcDamage] | None) -> Iterable[FetchedPage]:
         for page in iter_response_pages(path, name=name, damage=damage):
             if page.url in self.rendered or page.warc_record_id in self.files:
                 continue
-            yield self._complete(page)
+            completion.complete_from(page, self, max_attachments=self.max_attachments)
+            yield page
         for page in iter_rendered_pages(path, name=name):
-            yield self._complete(page)
-
-    def _complete(self, page: FetchedPage) -> FetchedPage:
-        from crawler import endpoints
-        from crawler import links as L
-        from crawler.spiders.reports import MAX_ATTACHMENTS_PER_PAGE
-
-        parsed = document.parse_page(page) if page.status == 200 else None
-        if parsed is None or parsed.tree is None:
-            return page
-        if not page.extra.get("rendered"):
-            url = endpoints.counter_url(page.url, parsed.tree)
-            if url and url in self.small:
-                page.extra["counter"] = {"views": endpoints.parse_count(self.small[url].body), "source": url}
-        linked = [link.url for link in L.page_links(parsed.tree, page.url) if L.is_attachment(link)]
-        linked = linked[:MAX_ATTACHMENTS_PER_PAGE]
-        if linked:
-            by_referer = {rid: f for rid, f in self.files.items() if self.referer.get(rid) == page.url}
-            chosen = [f for f in by_referer.values() if f.url in linked]
-            if not chosen and not any(self.referer.get(rid) for rid in self.files):
-                chosen = [f for f in self.files.values() if f.url in linked]  # foreign WARCs: by links
-            if chosen:
-                page.extra["attachments"] = chosen
-                self.claimed.update(f.warc_record_id for f in chosen)
-        return page
+            completion.complete_from(page, self, max_attachments=self.max_attachments)
+            yield page
 
     def standalone_files(self) -> Iterable[FetchedPage]:
         for rid, page in self.files.items():
@@ -130,23 +129,6 @@ class ReplayContext:
                 continue
             page.link_text = self.link_text.get(page.url)
             yield page
-
-
-def _page_link_list(page: FetchedPage) -> list:
-    from scrapy.http import TextResponse
-
-    from crawler import endpoints
-    from crawler import links as L
-
-    if page.status != 200 or not page.body:
-        return []
-    if page.content_type in ("text/html", "application/xhtml+xml", ""):
-        parsed = document.parse_page(page)
-        return L.page_links(parsed.tree, page.url) if parsed.tree is not None else []
-    if "json" in page.content_type or "xml" in page.content_type or "javascript" in page.content_type:
-        response = TextResponse(page.url, body=page.body, encoding="utf-8")
-        return endpoints.links_from_list_response(response)
-    return []
 
 
 def replay_to_jsonl(warc_paths: list[Path], out: Path, *, relative_to: Path | None = None) -> tuple[int, list[WarcDamage]]:

@@ -1,20 +1,27 @@
-"""Read a parsed page's links and sort them by what they lead to, applying crawler/rules/discovery.py.
+"""Sort a page's links by what they lead to (section, column, list page, report), applying crawler/rules/discovery.py.
 
-Pure functions over an lxml tree, so they are tested without a crawl.
+Reading the links and telling files apart is pipelines/links.py (page completion needs it in
+replay too); re-exported here so the spider has one module to ask. Pure functions over an lxml
+tree, so they are tested without a crawl.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-import lxml.html
 from lxml import etree
 
 from crawler.rules import discovery as rules
-from crawler.urls import canonical_url
 from pipelines.classify import is_annual_report_title, is_candidate_link_text
+from pipelines.links import Link, is_attachment, is_skipped_resource, page_links
+from pipelines.urls import canonical_url
+
+__all__ = [
+    "Link", "page_links", "is_attachment", "is_skipped_resource", "is_section_link", "is_column_link",
+    "is_subcolumn_link", "is_candidate_report", "is_subsite_link", "looks_like_article", "directory_of",
+    "pagination_links", "script_redirect",
+]
 
 
 def _compile(patterns: list[str]) -> list[re.Pattern]:
@@ -30,76 +37,12 @@ _SUBSITE_TEXT = _compile(rules.SUBSITE_LINK_TEXTS)
 _NEXT_TEXT = _compile(rules.NEXT_PAGE_TEXTS)
 _SCRIPT_PAGINATION = [(re.compile(r["pattern"]), r["page_name"]) for r in rules.SCRIPT_PAGINATION]
 _JS_PAGE = re.compile(rules.JS_PAGE_LINK, re.I)
-_EMBEDDED = re.compile(rules.EMBEDDED_RECORD_PATTERN)
 _SCRIPT_REDIRECT = re.compile(rules.SCRIPT_REDIRECT_PATTERN)
 _PAGE_PARAMS = set(rules.PAGE_QUERY_PARAMS)
-_SPACES = re.compile(r"\s+")
-
-
-@dataclass(frozen=True)
-class Link:
-    url: str
-    text: str  # title attribute if longer than the (often truncated) anchor text
-
-    @property
-    def path(self) -> str:
-        return urlsplit(self.url).path
-
-    @property
-    def host(self) -> str:
-        return (urlsplit(self.url).hostname or "").lower()
 
 
 def _any(patterns: list[re.Pattern], value: str) -> bool:
     return any(p.search(value) for p in patterns)
-
-
-def _anchor_text(a: etree._Element) -> str:
-    text = _SPACES.sub("", a.text_content() or "")
-    title = _SPACES.sub("", a.get("title") or "")
-    # Lists cut long titles ("…年度报…"); the title attribute usually has the whole one.
-    return title if len(title) > len(text.rstrip(".…")) else text
-
-
-def _base_url(tree: etree._Element, url: str) -> str:
-    base = tree.xpath("//base/@href")
-    return urljoin(url, base[0].strip()) if base else url
-
-
-def _anchors(tree: etree._Element) -> list[etree._Element]:
-    return tree.xpath("//a[@href]")
-
-
-def page_links(tree: etree._Element, url: str) -> list[Link]:
-    """Every followable http(s) link of the page, canonical, in document order, deduplicated.
-
-    Includes links that sit in the static HTML inside script data (Hanweb's <datastore>).
-    """
-    base = _base_url(tree, url)
-    seen: set[str] = set()
-    links: list[Link] = []
-
-    def add(href: str, text: str) -> None:
-        href = (href or "").strip()
-        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
-            return
-        absolute = canonical_url(urljoin(base, href))
-        if not absolute.startswith(("http://", "https://")) or absolute in seen:
-            return
-        seen.add(absolute)
-        links.append(Link(absolute, text))
-
-    for a in _anchors(tree):
-        add(a.get("href"), _anchor_text(a))
-    for script in tree.xpath("//script[not(@src)]/text()"):
-        for fragment in _EMBEDDED.findall(script):
-            try:
-                sub = lxml.html.fragment_fromstring(fragment, create_parent="div")
-            except (etree.ParserError, ValueError):
-                continue
-            for a in _anchors(sub):
-                add(a.get("href"), _anchor_text(a))
-    return links
 
 
 def is_section_link(link: Link) -> bool:
@@ -125,14 +68,6 @@ def is_candidate_report(link: Link) -> bool:
 
 def is_subsite_link(link: Link) -> bool:
     return _any(_SUBSITE_TEXT, link.text)
-
-
-def is_attachment(link: Link) -> bool:
-    return link.path.lower().endswith(tuple(rules.ATTACHMENT_EXTENSIONS))
-
-
-def is_skipped_resource(link: Link) -> bool:
-    return link.path.lower().endswith(tuple(rules.SKIP_EXTENSIONS))
 
 
 _ARTICLE_PATH = re.compile(rules.ARTICLE_URL_PATTERN, re.I)

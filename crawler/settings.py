@@ -2,7 +2,11 @@
 
 `gongkai crawl` and `scrapy crawl reports` both read this module; command-line options override
 single names (see crawler/cli.py). Names prefixed GONGKAI_ are ours; the rest are Scrapy's.
+A default that is also a rule of extraction (so replay, which reads no settings, applies it too)
+is defined once in pipelines/rules/ and named here.
 """
+
+from pipelines.rules import completion as _completion_rules
 
 BOT_NAME = "gongkai"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -82,8 +86,12 @@ GONGKAI_WARC_PREFIX = "gongkai"
 # pagination after this many consecutive list pages that brought nothing new.
 GONGKAI_TRAP_MAX_PER_SHAPE = 60
 GONGKAI_TRAP_MAX_EMPTY_PAGES = 3
-# Attachments (PDF/DOC/…) linked from report pages are fetched and archived.
+# Attachments (PDF/DOC/…) linked from report pages are fetched and archived, at most this many per
+# page in link order (pipelines/completion.py; replay of a foreign WARC applies the same bound).
 GONGKAI_FETCH_ATTACHMENTS = True
+GONGKAI_MAX_ATTACHMENTS_PER_PAGE = _completion_rules.MAX_ATTACHMENTS_PER_PAGE
+# How many section pages deep (政府信息公开 → 法定主动公开内容 → …) the spider looks for the column.
+GONGKAI_MAX_SECTION_HOPS = 3
 
 # --- re-crawls and the archive's life (archive/state.py, docs/archive.md) ---------------------
 # DIR/state.sqlite makes a second `gongkai crawl --out DIR` the next crawl of the job; a crawl that

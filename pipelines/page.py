@@ -7,7 +7,27 @@ response record (archive/replay.py). Everything downstream sees only this.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
+
+
+class CounterAnswer(TypedDict):
+    """A view counter's answer: the number read (None: unreadable) and the endpoint it came from."""
+
+    views: int | None
+    source: str
+
+
+class PageExtras(TypedDict, total=False):
+    """What the crawl learnt beside the page's own bytes (pipelines/completion.py fills it).
+
+    All plain data: a page rides in request meta while it waits for these, so through pickle.
+    """
+
+    role: str | None  # the spider's role for the request ("detail", "column", …); None in replay
+    rendered: bool  # the page is a browser-rendered DOM, not the static response
+    refers_to: str | None  # rendered: the WARC record id of the static response it replaces
+    counter: CounterAnswer  # its view counter's answer
+    attachments: list[FetchedPage]  # the files it links to, fetched for it
 
 
 @dataclass
@@ -25,7 +45,7 @@ class FetchedPage:
     referer: str | None = None  # page that linked here (the list page, for a report)
     # Link text or title attribute the referer used for this URL: a fallback title.
     link_text: str | None = None
-    extra: dict = field(default_factory=dict)  # spider hints (e.g. {"role": "detail"})
+    extra: PageExtras = field(default_factory=dict)  # type: ignore[assignment]
     # Decoded text and lxml tree, filled once by pipelines.document.parse_page and shared by the
     # spider's link finding and every extraction stage: a page is parsed once.
     parsed: Any = field(default=None, repr=False, compare=False)

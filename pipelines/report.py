@@ -46,18 +46,26 @@ def _is_link_text(tree, text: str) -> bool:
     return False
 
 
+def is_report(page: FetchedPage) -> bool:
+    """An HTML page that names itself an annual report (its title metadata read without its text):
+    the pages that get a record, and the only ones whose counter and files complete them."""
+    if page.status != 200 or not is_html(page):
+        return False
+    tree = document.parse_page(page).tree
+    if tree is None:
+        return False
+    return is_report_page(tree, metadata.extract_metadata(tree, "", page.url).get("title"))
+
+
 def build_report(page: FetchedPage) -> dict | None:
     """Extract a report record from a page, or None when the page is not an annual report."""
     if page.status != 200:
         return None
     if not is_html(page):  # a file linked from a list by its report title (pipelines/attachment_report.py)
         return attachment_report.standalone_report(page)
+    if not is_report(page):
+        return None
     parsed = document.parse_page(page)
-    if parsed.tree is None:
-        return None
-    first = metadata.extract_metadata(parsed.tree, "", page.url)
-    if not is_report_page(parsed.tree, first.get("title")):
-        return None
     text, text_warnings = extract.extract_text(parsed.tree, page.url)
     meta = metadata.extract_metadata(parsed.tree, text, page.url)
     stats, stats_warnings = statistics.parse_statistics(parsed.tree, text)

@@ -4,7 +4,7 @@ import lxml.html
 
 from crawler import links as L
 from crawler.middlewares.trap_guard import url_shape
-from crawler.urls import canonical_url
+from pipelines.urls import canonical_url
 
 
 def _links(html: str, url: str = "http://www.a.gov.cn/zfxxgk/zfxxgknb/index.html") -> list[L.Link]:

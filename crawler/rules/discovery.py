@@ -60,9 +60,6 @@ MAX_SCRIPT_PAGES = 200
 # javascript: links that hide a page number: javascript:next(3), javascript:goPage(3)
 JS_PAGE_LINK = r"^javascript:\s*(?:next|goPage|gotoPage|page|turnPage|toPage)\(\s*['\"]?(\d+)"
 
-# Links whose content lives inside scripts rather than <a> elements, but in the static HTML:
-# Hanweb's <script type="text/xml"><datastore><record><![CDATA[<li><a …>]]></record>.
-EMBEDDED_RECORD_PATTERN = r"<record>\s*<!\[CDATA\[([\s\S]*?)\]\]>\s*</record>"
 
 # Redirect stubs done in script: location.replace("…"), window.location.href = "…".
 SCRIPT_REDIRECT_PATTERN = (
@@ -70,10 +67,3 @@ SCRIPT_REDIRECT_PATTERN = (
 )
 SCRIPT_REDIRECT_MAX_PAGE_SIZE = 4096  # only tiny pages are stubs; larger ones merely use scripts
 
-# Attachments a report page links to.
-ATTACHMENT_EXTENSIONS = [".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd"]
-# Never followed: binary or irrelevant resources.
-SKIP_EXTENSIONS = [
-    ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".svg", ".ico", ".css", ".js", ".zip", ".rar", ".7z",
-    ".mp3", ".mp4", ".avi", ".flv", ".wmv", ".swf", ".exe", ".apk", ".ppt", ".pptx", ".txt", ".xml",
-]

@@ -4,7 +4,9 @@ The walk: home → disclosure section(s) → annual-report column(s) → list pa
 script-only pagination, year/unit sub-columns) → report pages → attachments; and from a district's
 home to its street offices' sub-sites, which are walked the same way. Which link is which is decided
 by crawler/links.py from the data in crawler/rules/discovery.py; no site is named anywhere.
-Every HTML page fetched is handed to the pipelines, which keep only annual reports.
+What completes a report page (its counter's answer, its files) and which list endpoints complete a
+column is pipelines/completion.py's to say — replay asks it too; this spider only turns its answers
+into requests. Every HTML page fetched is handed to the pipelines, which keep only annual reports.
 """
 
 from __future__ import annotations
@@ -19,18 +21,14 @@ from twisted.python.failure import Failure
 from crawler import browser, endpoints
 from crawler import links as L
 from crawler.items import fetched_page_from_response
-from crawler.urls import canonical_url
+from pipelines import completion
 from pipelines.classify import is_annual_report_title
 from pipelines.document import parse_page
 from pipelines.domains import registered_domain
+from pipelines.endpoints import EndpointCall
+from pipelines.urls import canonical_url
 
 logger = logging.getLogger(__name__)
-
-# At most this many attachments of one report page are fetched (a page of 200 annexes is a catalogue).
-MAX_ATTACHMENTS_PER_PAGE = 8
-
-# How many section pages deep (政府信息公开 → 法定主动公开内容 → …) to look for the column.
-MAX_SECTION_HOPS = 3
 
 
 class ReportsSpider(scrapy.Spider):
@@ -94,9 +92,11 @@ class ReportsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("gongkai/browser/requested")
             yield browser.browser_request(response.request, callback=self.parse, errback=self.on_error)
         else:
-            # The page waits for what completes it (its counter's answer, its attachments), fetched
-            # one after the other; then the pipelines decide whether it is a report.
-            yield from self._next_step(page, self._completion_steps(page, parsed.tree, links, role, rendered))
+            # A report page waits for what completes it (its counter's answer, its attachments),
+            # fetched one after the other; then the pipelines make its record.
+            steps = completion.plan(page, parsed, links, attachments=self.settings.getbool("GONGKAI_FETCH_ATTACHMENTS"),
+                                    max_attachments=self.settings.getint("GONGKAI_MAX_ATTACHMENTS_PER_PAGE"))
+            yield from self._next_step(page, steps)
 
         stub_target = L.script_redirect(parsed.text, response.url)
         if stub_target:
@@ -107,47 +107,39 @@ class ReportsSpider(scrapy.Spider):
             yield from self._from_navigation(response, links, role, meta.get("hops", 0))
         if role == "column" or role == "start" and self._looks_like_column(response.url, parsed.tree):
             yield from self._from_list(response, parsed, links, meta)
-            for api in ([] if meta.get("playwright") else endpoints.list_requests(page, parsed.tree)):
-                yield api.replace(callback=self.parse_list_api, errback=self.on_error,
-                                  meta={**api.meta, "role": "list_api", "column": meta.get("column") or response.url})
+            for call in completion.list_calls(page, parsed):
+                yield self._list_request(call, meta.get("column") or response.url)
 
-    # -- a page and what completes it: counter answer, attachments (crawler/endpoints.py) ------------
-    def _completion_steps(self, page, tree, links: list[L.Link], role: str, rendered: bool) -> list[Request]:
-        steps: list[Request] = []
-        # A rendered DOM already holds the count its script wrote: no need to ask the counter.
-        if not rendered and role in ("detail", "start") and (counter := endpoints.counter_request(page, tree)):
-            steps.append(counter.replace(callback=self.parse_counter, errback=self.step_failed,
-                                         meta={**counter.meta, "role": "counter"}))
-        if role == "detail" and self.settings.getbool("GONGKAI_FETCH_ATTACHMENTS"):
-            files = [link for link in links if L.is_attachment(link)][:MAX_ATTACHMENTS_PER_PAGE]
-            # dont_filter: the same file may be listed in the column too, and a request dropped as a
-            # duplicate would strand the page waiting for it. Referer: replay pairs files to pages.
-            steps.extend(Request(link.url, callback=self.parse_attachment, errback=self.step_failed,
-                                 dont_filter=True, headers={"Referer": page.url},
-                                 meta={"role": "attachment_of", "link_text": link.text,
-                                       "download_maxsize": self.settings.getint(
-                                           "GONGKAI_ATTACHMENT_MAXSIZE", self.settings.getint("DOWNLOAD_MAXSIZE"))})
-                         for link in files)
-        return steps
-
-    def _next_step(self, page, steps: list[Request]) -> Iterator[object]:
+    # -- a page and what completes it (pipelines/completion.py) -------------------------------------
+    def _next_step(self, page, steps: list[completion.Step]) -> Iterator[object]:
+        """The page's next completion request, carrying the page and the steps after it; or, when
+        none is left, the page itself, complete."""
         if not steps:
             yield page
             return
         step, rest = steps[0], steps[1:]
-        step.meta["page"] = page
-        step.meta["steps"] = rest
-        yield step
+        meta = {"page": page, "step": step, "steps": rest}
+        if step.kind == completion.COUNTER:
+            yield endpoints.request_for(EndpointCall(step.url, headers=step.headers), callback=self.parse_counter,
+                                        errback=self.step_failed, meta={**meta, "role": "counter"})
+            return
+        # dont_filter: the same file may be listed in the column too, and a request dropped as a
+        # duplicate would strand the page waiting for it.
+        yield Request(step.url, callback=self.parse_attachment, errback=self.step_failed, dont_filter=True,
+                      headers=step.headers,
+                      meta={**meta, "role": "attachment_of", "link_text": step.link_text,
+                            "download_maxsize": self.settings.getint("GONGKAI_ATTACHMENT_MAXSIZE")})
 
     def parse_counter(self, response: Response) -> Iterator[object]:
         page = response.meta["page"]
-        page.extra["counter"] = endpoints.counter_result(response)
+        completion.pair_counter(page, response.meta["step"], response.body,
+                                response.headers.get("Content-Type", b"").decode("latin-1"))
         self.crawler.stats.inc_value("gongkai/pages/counter")
         yield from self._next_step(page, response.meta.get("steps") or [])
 
     def parse_attachment(self, response: Response) -> Iterator[object]:
         page = response.meta["page"]
-        page.extra.setdefault("attachments", []).append(fetched_page_from_response(response))
+        completion.pair_attachment(page, fetched_page_from_response(response))
         self.crawler.stats.inc_value("gongkai/pages/attachment_of")
         yield from self._next_step(page, response.meta.get("steps") or [])
 
@@ -158,15 +150,19 @@ class ReportsSpider(scrapy.Spider):
 
     counter_failed = step_failed  # name used by earlier hooks
 
+    def _list_request(self, call: EndpointCall, column: str | None) -> Request:
+        return endpoints.request_for(call, callback=self.parse_list_api, errback=self.on_error,
+                                     meta={"role": "list_api", "column": column})
+
     def parse_list_api(self, response: Response) -> Iterator[Request]:
         """A list endpoint's answer (XML with CDATA <li>, or JSON): its reports and next pages."""
         self.crawler.stats.inc_value("gongkai/pages/list_api")
         for link in endpoints.links_from_list_response(response):
             if L.is_candidate_report(link):
                 yield self._request(link.url, "detail", link_text=link.text)
-        for api in endpoints.next_list_requests(response):
-            yield api.replace(callback=self.parse_list_api, errback=self.on_error,
-                              meta={**api.meta, "role": "list_api", "column": response.meta.get("column")})
+        for request in endpoints.next_list_requests(response):
+            yield request.replace(callback=self.parse_list_api, errback=self.on_error,
+                                  meta={**request.meta, "role": "list_api", "column": response.meta.get("column")})
 
     def _from_navigation(self, response: Response, links: list[L.Link], role: str, hops: int) -> Iterator[Request]:
         here = L.Link(response.url, "").host
@@ -177,7 +173,7 @@ class ReportsSpider(scrapy.Spider):
                 yield self._request(link.url, "detail", link_text=link.text)
             elif role in ("start", "home") and link.host != here and L.is_subsite_link(link):
                 yield self._request(link.url, "home", link_text=link.text)
-            elif hops < MAX_SECTION_HOPS and link.host == here and self._is_section(link, role):
+            elif hops < self.settings.getint("GONGKAI_MAX_SECTION_HOPS") and link.host == here and self._is_section(link, role):
                 yield self._request(link.url, "section", hops=hops + 1, link_text=link.text)
 
     @staticmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from crawler.rules.urls import SESSION_PARAMS
+from pipelines.rules.urls import SESSION_PARAMS
 
 _SESSION = {p.lower() for p in SESSION_PARAMS}
 _PATH_PARAM = re.compile(r";(" + "|".join(re.escape(p) for p in SESSION_PARAMS) + r")=[^/?#]*", re.I)

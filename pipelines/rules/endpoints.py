@@ -1,4 +1,4 @@
-"""Endpoints behind script-drawn lists and view counters, as data (applied by crawler/endpoints.py).
+"""Endpoints behind script-drawn lists and view counters, as data (applied by pipelines/endpoints.py).
 
 A page's script calls these endpoints to fill a list or a counter. Asking the endpoint directly
 costs one small request; rendering the page in a browser costs a whole chromium page load. Each

@@ -22,6 +22,7 @@ import threading
 import time
 import traceback
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -122,6 +123,8 @@ class _Handler(BaseHTTPRequestHandler):
         key = f"{host}{path}?{parts.query}"
         hits = fixture._hit(key)
         site = fixture._sites.get(host)
+        if site is None and fixture._resolve is not None:
+            site = fixture._resolve(host)
         if site is None:
             resp = Resp(status=200, body=fixture._index_page(), content_type="text/html; charset=utf-8") \
                 if host in ("127.0.0.1", "localhost") else \
@@ -137,7 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
                 resp = Resp(status=500, body=b"<html><body>500 Internal Server Error</body></html>")
         if resp.status == 404 and path.endswith(_ASSETS):
             resp = _asset(path)
-        fixture._log(LoggedRequest(self.command, url, dict(self.headers), resp.status))
+        fixture._log(LoggedRequest(self.command, url, dict(self.headers) if fixture.keep_headers else {}, resp.status))
         try:
             self._send(resp)
         except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError):
@@ -185,15 +188,24 @@ class FixtureWeb:
 
     start_urls: list[str] = list(START_URLS)
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, sites: Iterable[Site] | None = None,
+                 resolve: Callable[[str], Site | None] | None = None, start_urls: list[str] | None = None,
+                 keep_headers: bool = True) -> None:
+        """The hand-written sites by default; ``sites``/``resolve``/``start_urls`` serve another web
+        (tests/fixtureweb/generated: hosts resolved lazily, so a thousand portals cost nothing idle).
+        ``keep_headers=False`` logs requests without their headers (large benchmark crawls)."""
         self._port = port
+        self._resolve = resolve
+        self.keep_headers = keep_headers
+        if start_urls is not None:
+            self.start_urls = list(start_urls)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._log_entries: list[LoggedRequest] = []
         self._hits: Counter[str] = Counter()
         self._sites: dict[str, Site] = {}
-        for site in (TrsSite(), HanwebSite(), AspNetSite(), MiscSite(), JsSite()):
+        for site in (sites if sites is not None else (TrsSite(), HanwebSite(), AspNetSite(), MiscSite(), JsSite())):
             for host in site.hosts:
                 self._sites[host] = site
 

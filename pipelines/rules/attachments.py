@@ -8,6 +8,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DOC = "application/msword"
 WPS = "application/vnd.ms-works"  # Kingsoft WPS 文字 (.wps); servers label it many ways, see below
 
+OFD = "application/ofd"  # GB/T 33190 版式文档: a zip of XML pages; recognised and flagged, not read
+
 READABLE_TYPES = (PDF, DOCX, DOC, WPS)
 
 # Magic bytes. A PDF may carry junk before "%PDF-" (readers accept it within the first 1 KiB).
@@ -18,6 +20,9 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File: .doc, .wps, bu
 # An OLE file is a Word/WPS text document only if it has this stream (directory names are UTF-16LE).
 OLE_WORD_STREAM = "WordDocument".encode("utf-16-le")
 DOCX_MAIN_PART = "word/document.xml"
+OFD_MAIN_PART = "OFD.xml"
+OFD_WARNING = ("ofd: OFD (GB/T 33190) document not read: no maintained OFD reader is installed; "
+               "the report's text and statistics are missing")
 
 # Fallbacks when the body has no signature we know (then the worker decides, usually with a warning).
 EXTENSIONS = {
@@ -25,6 +30,7 @@ EXTENSIONS = {
     ".docx": DOCX,
     ".doc": DOC,
     ".wps": WPS,
+    ".ofd": OFD,
 }
 CONTENT_TYPES = {
     "application/pdf": PDF,
@@ -36,6 +42,7 @@ CONTENT_TYPES = {
     "application/kswps": WPS,
     "application/wps-office.wps": WPS,
     "application/vnd.wps-office.wps": WPS,
+    "application/ofd": OFD,
 }
 # Bodies that start like this are pages (an error page behind a .pdf link), never attachments.
 MARKUP_PREFIXES = (b"<", b"\xef\xbb\xbf<")
@@ -68,3 +75,26 @@ DOC_READERS = (
     ("antiword", ["antiword", "-m", "UTF-8.txt", "-w", "0"]),
     ("catdoc", ["catdoc", "-d", "utf-8", "-w"]),
 )
+
+# --- PDF layout (pipelines/pdf_text.py, pipelines/pdf_tables.py) ------------------------------------
+PDF_TABLE_EDGE_TOLERANCE = 2.0  # points: cell edges closer than this are one column/row rule
+PDF_PAGE_BAND = 0.12  # share of the page height at top and bottom where running headers/footers live
+PDF_CELL_GAP_EM = 1.2  # a horizontal gap wider than this (in font sizes) separates two table cells
+PDF_FULL_LINE_SHARE = 0.8  # a line this wide (share of the text column) ran to the margin: may continue
+PDF_INDENT_EM = 1.2  # a line starting this far right of the text column's left edge opens a paragraph
+PDF_PARAGRAPH_GAP_EM = 1.2  # a vertical gap wider than this (in font sizes) ends a paragraph
+# Page-number lines: "- 3 -", "—3—", "3", "第3页", "第 3 页 共 5 页", "3/5".
+PDF_PAGE_NUMBER_PATTERN = r"^[-—–－‐\s]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*(?:共|/)\s*\d{1,4}\s*页?)?[-—–－‐\s]*$"
+# A running header/footer: the same line (digits ignored) in the band of at least this share of pages.
+PDF_RUNNING_LINE_SHARE = 0.5
+
+# --- OCR of scans (pipelines/ocr.py): Debian's tesseract with the chi_sim model -----------------------
+OCR_ENABLED = True  # off: a scan is only flagged needs_ocr
+OCR_COMMAND = ("tesseract", "stdin", "stdout", "-l", "chi_sim", "--psm", "6", "tsv")
+OCR_DPI = 200  # tesseract reads CJK best at 200–300 dpi; 200 keeps a page near 3 s on one core
+OCR_MAX_PAGES = 60  # a scanned report longer than this is OCRed in part, with a warning
+OCR_PAGE_TIMEOUT = 60.0  # seconds for one page
+OCR_MIN_CONFIDENCE = 70.0  # mean word confidence (0–100) below which the OCR text gets a warning
+
+# --- DOC/WPS tables via LibreOffice (converted to DOCX, then read like one) --------------------------
+LIBREOFFICE_COMMAND = ("soffice", "--headless", "--norestore", "--convert-to", "docx")

@@ -1,0 +1,99 @@
+"""The worker process that parses one attachment (`python -m pipelines.attachments FILE TYPE MEM TIMEOUT`).
+
+It runs under an address-space limit and is killed by its parent (pipelines/attachments.py) at the
+timeout. It prints one JSON object: text, needs_ocr, warnings, tables (pipelines/tables.py specs),
+text_source ("text_layer", "ocr", "docx", "doc") and ocr_confidence.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from pipelines import ocr, office_text, pdf_tables, pdf_text
+from pipelines.rules import attachments as rules
+
+
+def limit_memory(max_bytes: int) -> None:
+    """Cap this process's address space, so a runaway parse raises MemoryError instead of
+    swapping the machine or drawing the OOM killer onto the crawl."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
+
+
+def _fail(warnings: list[str], needs_ocr: bool = False) -> dict:
+    return {"text": "", "needs_ocr": needs_ocr, "warnings": warnings, "tables": [], "text_source": None}
+
+
+def pdf_result(path: str) -> dict:
+    warnings: list[str] = []
+    pages = pdf_text.read_pages(path, warnings)
+    if not pages:
+        return _fail([*warnings, "pdf: no pages"])
+    chars = [sum(pdf_text.visible_chars(g.text) for g in p.glyphs) if p else 0 for p in pages]
+    unmapped = pdf_text.unmapped_glyphs(pages)
+    unusable = None
+    if unmapped:
+        share = unmapped / max(sum(chars), 1)
+        if share > rules.MAX_UNMAPPED_GLYPH_SHARE:
+            unusable = f"pdf: {unmapped} glyphs have no Unicode mapping, text layer unusable: needs OCR"
+        else:
+            warnings.append(f"pdf: dropped {unmapped} glyphs with no Unicode mapping")
+        for p in pages:
+            if p:
+                p.glyphs = [g for g in p.glyphs if "(cid:" not in g.text]
+    images = sum(p.images for p in pages if p)
+    if unusable is None and sum(chars) < rules.MIN_TEXT_CHARS_PER_PAGE * len(pages):
+        why = f"{images} images" if images else "no images; text may be drawn as outlines"
+        unusable = f"pdf: no text layer on {len(pages)} pages ({why}): needs OCR"
+    scanned = list(range(len(pages))) if unusable else [
+        i for i, p in enumerate(pages) if p and p.images and chars[i] < rules.MIN_TEXT_CHARS_PER_PAGE]
+    source, confidence = "text_layer", None
+    if scanned and ocr.available():
+        read, confidence = ocr.ocr_pages(path, scanned, warnings)
+        for i, page in read.items():
+            pages[i] = page
+        if unusable and sum(pdf_text.visible_chars(g.text) for p in read.values() for g in p.glyphs) \
+                < rules.MIN_TEXT_CHARS_PER_PAGE * len(pages):
+            return _fail([*warnings, unusable, "ocr: no text recognised"], needs_ocr=True)
+        source = "ocr" if unusable else "text_layer+ocr"
+        if confidence is not None and confidence < rules.OCR_MIN_CONFIDENCE:
+            warnings.append(f"ocr: low confidence ({confidence:.0f} of 100): text and numbers may be wrong")
+    elif unusable:
+        return _fail([*warnings, unusable, *([] if rules.OCR_ENABLED else ["ocr: off"])], needs_ocr=True)
+    elif scanned:
+        warnings.append(f"pdf: {len(scanned)} of {len(pages)} pages are images without text (partly scanned)")
+    tables, table_warnings = pdf_tables.ruled_tables(path) if source == "text_layer" else ([], [])
+    warnings.extend(table_warnings)
+    text = pdf_text.layout_text(pages, tables)
+    return {"text": text, "needs_ocr": False, "warnings": warnings, "tables": pdf_tables.merged_specs(tables),
+            "text_source": source, "ocr_confidence": confidence}
+
+
+def worker_main(argv: list[str]) -> int:
+    path, media_type, mem, timeout = argv[0], argv[1], int(argv[2]), float(argv[3])
+    limit_memory(mem)
+    try:
+        if media_type == rules.PDF:
+            result = pdf_result(path)
+        elif media_type == rules.DOCX:
+            result = office_text._docx_text(path)
+            result["text_source"] = "docx"
+        else:
+            result = office_text._doc_text(path, timeout)
+            result["text_source"] = "doc"
+            if result["text"]:
+                result["tables"], more = office_text.doc_tables(path, timeout / 2)
+                result["warnings"].extend(more)
+    except MemoryError:
+        result = _fail([f"attachment: parsing needed more than {mem} bytes of memory"])
+    except Exception as exc:  # corrupt files raise all sorts of things from deep inside the parsers
+        kind = media_type.rsplit("/", 1)[-1].rsplit(".", 1)[-1]
+        result = _fail([f"{kind}: cannot parse: {exc!r}"[:300]])
+    text = result["text"]
+    if len(text) > rules.MAX_TEXT_CHARS:
+        result["text"] = text[: rules.MAX_TEXT_CHARS]
+        result["warnings"].append(f"attachment: text cut at {rules.MAX_TEXT_CHARS} characters")
+    sys.stdout.buffer.write(json.dumps(result, ensure_ascii=False).encode("utf-8"))
+    return 0

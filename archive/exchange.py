@@ -8,7 +8,7 @@ Transfer-Encoding dropped. A replay tool then serves bytes that match their head
 from __future__ import annotations
 
 from http import HTTPStatus
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 
@@ -45,7 +45,14 @@ def request_head(method: str, url: str, headers: list[tuple[str, str]], protocol
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
+    # On the wire a request line is ASCII: an IRI's path is percent-encoded, its host punycode.
+    target = quote(target, safe="/?&=%:;@+$,!~*'()[]#")
     kept = _keep(headers)
     if not any(k.lower() == "host" for k, _ in kept):
-        kept.insert(0, ("Host", parts.netloc))
+        host = parts.hostname or ""
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            host = quote(host)
+        kept.insert(0, ("Host", host + (f":{parts.port}" if parts.port else "")))
     return StatusAndHeaders(f"{method} {target} {protocol or 'HTTP/1.1'}", kept, is_http_request=True)

@@ -1,113 +1,79 @@
-"""`gongkai index DIR`: a sorted CDXJ index of a job's WARCs (DIR/index.cdxj), pywb's format.
+"""`gongkai index DIR`: the sorted CDXJ index of a job's WARCs (DIR/index.cdxj), webrecorder's own.
 
-One line per response, revisit and resource record: `SURT TIMESTAMP {json}` with url, mime,
-status, digest, length, offset and filename (relative to DIR/warc/, as pywb's collections expect),
-sorted bytewise as pywb's binary search requires. Damaged files are indexed up to the damage,
-which is reported (file and offset) to the caller.
+The lines are written by cdxj-indexer (the library behind `cdxj-indexer -s -p` and py-wacz): SURT
+keys by the `surt` package, POST/PUT request bodies appended to the key (`__wb_method=post&…`) as
+pywb looks them up, offsets and lengths as warcio reads them, sorted. So our index is line for line
+what webrecorder's tools write, and pywb finds every capture in it.
+
+What we add is damage handling (archive/integrity.py): cdxj-indexer stops at the first damaged
+record with a traceback; here only the readable pieces of a file are handed to it, so the records
+before and after damage are indexed, and each damaged record is reported (file, offset). Records
+inside a gzip member that holds several records cannot be reached by offset and are not indexed.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import os
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from warcio.archiveiterator import ArchiveIterator
+from cdxj_indexer.main import CDXJIndexer
 
-from archive.warcwriter import complete_prefix
+from archive.integrity import Damage, PieceIterator, archive_files, scan_archive
 
-INDEXED_TYPES = ("response", "revisit", "resource")
-
-
-@dataclass
-class IndexDamage:
-    warc_file: str
-    offset: int
-    reason: str
+IndexDamage = Damage  # the name callers know
+warc_files = archive_files  # the files `gongkai index DIR` indexes
 
 
-def surt(url: str) -> str:
-    """Sort-friendly URI Reordering Transform, as pywb and the Wayback Machine key their indexes:
-    host reversed and lower-cased with a leading www. dropped, default port dropped, query sorted.
-    http://www.Qhq.gov.cn:80/a?b=2&a=1 → cn,gov,qhq)/a?a=1&b=2"""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower().strip(".")
-    if host.startswith("www.") or host == "www":
-        host = host[4:]
-    key = ",".join(reversed(host.split("."))) if host else ""
-    port = parts.port
-    if port and not (parts.scheme == "http" and port == 80 or parts.scheme == "https" and port == 443):
-        key += f":{port}"
-    path = (parts.path or "/").lower()
-    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True))).lower() if parts.query else ""
-    return f"{key}){path}" + (f"?{query}" if query else "")
+class ScannedPieces:
+    """Mixin for cdxj-indexer's indexers (py-wacz's too): read only the pieces of each file that
+    integrity.scan_archive trusts, collect the damage it found, name files by `names`."""
+
+    def __init__(self, *args, names: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.names = names  # path as opened -> filename written in the index
+        self.damage: list[Damage] = []
+
+    def _resolve_rel_path(self, filename: str) -> str:
+        return self.names.get(str(filename)) or super()._resolve_rel_path(filename)
+
+    def process_one(self, input_, output, filename) -> None:
+        scan = scan_archive(Path(filename), self._resolve_rel_path(filename))
+        self.damage.extend(scan.damage)
+        self._current_scan = scan
+        super().process_one(input_, output, filename)
+
+    def _create_record_iter(self, input_):
+        return PieceIterator(input_, self._current_scan, kinds=("plain", "members"),
+                             no_record_parse=not self.record_parse, arc2warc=True,
+                             verify_http=self.verify_http)
 
 
-def _timestamp(warc_date: str) -> str:
-    digits = "".join(c for c in (warc_date or "") if c.isdigit())
-    return digits[:14].ljust(14, "0")
+class _ScannedIndexer(ScannedPieces, CDXJIndexer):
+    # Our own copy: importing py-wacz appends "warcinfo" to CDXJIndexer.DEFAULT_RECORDS in place,
+    # which would change what this index holds depending on what else the process imported.
+    DEFAULT_RECORDS = ["response", "revisit", "resource", "metadata"]
 
 
-def iter_cdxj(path: Path, filename: str, damage: list[IndexDamage] | None = None) -> Iterator[str]:
-    """CDXJ lines of one WARC file, in file order."""
-    offset = 0
-    try:
-        with open(path, "rb") as stream:
-            it = ArchiveIterator(stream)
-            for record in it:
-                offset = it.get_record_offset()
-                rec_type = record.rec_type
-                if rec_type not in INDEXED_TYPES:
-                    continue
-                headers = record.rec_headers
-                url = headers.get_header("WARC-Target-URI") or ""
-                entry: dict[str, str] = {"url": url}
-                if rec_type == "revisit":
-                    entry["mime"] = "warc/revisit"
-                elif record.http_headers is not None:
-                    entry["mime"] = (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip()
-                else:
-                    entry["mime"] = (headers.get_header("Content-Type") or "").split(";")[0].strip()
-                if record.http_headers is not None and record.http_headers.get_statuscode():
-                    entry["status"] = record.http_headers.get_statuscode()
-                digest = headers.get_header("WARC-Payload-Digest") or headers.get_header("WARC-Block-Digest")
-                if digest:
-                    entry["digest"] = digest
-                it.read_to_end(record)
-                entry["length"] = str(it.get_record_length())
-                entry["offset"] = str(offset)
-                entry["filename"] = filename
-                yield f"{surt(url)} {_timestamp(headers.get_header('WARC-Date'))} {json.dumps(entry)}"
-    except Exception as exc:  # warcio raises several kinds on damaged input
-        if damage is not None:
-            damage.append(IndexDamage(filename, offset, f"{type(exc).__name__}: {exc}"))
-        return
-    # warcio reads a torn last gzip member without complaint: check the file's tail ourselves.
-    if path.name.endswith(".gz"):
-        end, _count, error = complete_prefix(path)
-        if error and damage is not None:
-            damage.append(IndexDamage(filename, end, error))
+def index_lines(paths: Iterable[Path], *, relative_to: Path | None = None) -> tuple[list[str], list[Damage]]:
+    """Sorted CDXJ lines of `paths` (filename relative to `relative_to`, default: base name)."""
+    paths = [Path(p) for p in paths]
+    names = {str(p): (os.path.relpath(p, relative_to) if relative_to else p.name) for p in paths}
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "index.cdxj"
+        indexer = _ScannedIndexer(str(out), [str(p) for p in paths], names=names, post_append=True, sort=True)
+        indexer.process_all()
+        lines = out.read_text(encoding="utf-8").splitlines()
+    return lines, indexer.damage
 
 
-def warc_files(directory: Path) -> list[Path]:
-    """Finished WARC files of a job directory (DIR/warc/) or of a plain directory of WARCs."""
-    base = directory / "warc" if (directory / "warc").is_dir() else directory
-    return sorted(p for p in base.iterdir() if p.name.endswith((".warc.gz", ".warc")))
-
-
-def build_index(paths: Iterable[Path], out: Path) -> tuple[int, list[IndexDamage]]:
-    """Write the sorted CDXJ of `paths` to `out`; return (lines, damage)."""
-    damage: list[IndexDamage] = []
-    lines: list[str] = []
-    for path in paths:
-        lines.extend(iter_cdxj(path, path.name, damage))
-    lines.sort()
+def build_index(paths: Iterable[Path], out: Path, *, relative_to: Path | None = None) -> tuple[int, list[Damage]]:
+    """Write the sorted CDXJ of `paths` to `out` (atomically); return (lines, damage)."""
+    lines, damage = index_lines(paths, relative_to=relative_to)
+    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(out.suffix + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for line in lines:
-            fh.write(line + "\n")
+    tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     tmp.replace(out)
     return len(lines), damage

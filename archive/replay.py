@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from archive.reader import WarcDamage, iter_rendered_pages, iter_request_referers, iter_response_pages
+from archive.revisit import OriginalFinder
 from pipelines import attachment_report, completion
 from pipelines.endpoints import is_counter_sized
 from pipelines.page import FetchedPage
@@ -23,13 +24,15 @@ logger = logging.getLogger(__name__)
 
 
 def replay_records(warc_paths: Iterable[Path], *, relative_to: Path | None = None,
-                   damage: list[WarcDamage] | None = None) -> Iterable[dict]:
+                   damage: list[WarcDamage] | None = None,
+                   unresolved: list[WarcDamage] | None = None) -> Iterable[dict]:
     """Report records from WARC files, one per report URL (the last capture wins on duplicates)."""
     by_url: dict[str, dict] = {}
     paths = list(warc_paths)
     # Rendered DOMs, attachments and counter answers are paired to their pages first (see
     # ReplayContext): the live crawl handed them to the pipeline together.
     context = ReplayContext.scan(paths, relative_to)
+    context.unresolved = unresolved
     for path in paths:
         name = str(path.relative_to(relative_to)) if relative_to else str(path)
         for page in context.pages(path, name, damage):
@@ -73,16 +76,19 @@ class ReplayContext:
         self.referer: dict[str, str] = {}  # response record id -> Referer of its request
         self.link_text: dict[str, str] = {}  # attachment url -> a link text naming it
         self.claimed: set[str] = set()  # attachment record ids paired with a page
+        self.finder: OriginalFinder | None = None  # revisits resolve among all the files given
+        self.unresolved: list[WarcDamage] | None = None  # revisits whose original is not among them
 
     @classmethod
     def scan(cls, paths: list[Path], relative_to: Path | None) -> ReplayContext:
         ctx = cls()
+        ctx.finder = OriginalFinder(paths)
         for path in paths:
             name = str(path.relative_to(relative_to)) if relative_to else str(path)
             for page in iter_rendered_pages(path, name=name):
                 ctx.rendered[page.url] = page
             ctx.referer.update(iter_request_referers(path))
-            for page in iter_response_pages(path, name=name):
+            for page in iter_response_pages(path, name=name, finder=ctx.finder):
                 if page.status == 200 and attachment_report.is_attachment_page(page):
                     ctx.files[page.warc_record_id] = page
                     continue
@@ -114,7 +120,8 @@ class ReplayContext:
 
     # --------------------------------------------------------------------------------------------
     def pages(self, path: Path, name: str, damage: list[WarcDamage] | None) -> Iterable[FetchedPage]:
-        for page in iter_response_pages(path, name=name, damage=damage):
+        for page in iter_response_pages(path, name=name, damage=damage, finder=self.finder,
+                                        unresolved=self.unresolved):
             if page.url in self.rendered or page.warc_record_id in self.files:
                 continue
             completion.complete_from(page, self, max_attachments=self.max_attachments)

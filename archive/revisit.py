@@ -23,7 +23,8 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
-from archive.warcwriter import REFERS_TO_LOCATION, complete_prefix
+from archive.integrity import RecordInfo, archive_files, iter_archive_records, scan_archive
+from archive.warcwriter import REFERS_TO_LOCATION
 
 # Headers a 304 may update on the stored response (RFC 9111 §4.3.4); the others, above all
 # Content-Length, Content-Encoding and Content-Type, describe the stored payload and stay.
@@ -76,12 +77,10 @@ def _read_at(path: Path, offset: int):
 
 def _find_by_id(warc_dir: Path, record_id: str) -> tuple[Path, int] | None:
     """Scan a directory of WARCs for a record id: the fallback when no location hint is usable."""
-    for path in sorted(warc_dir.glob("*.warc.gz")) + sorted(warc_dir.glob("*.warc")):
-        with open(path, "rb") as fh:
-            it = ArchiveIterator(fh)
-            for record in it:
-                if record.rec_headers.get_header("WARC-Record-ID") == record_id:
-                    return path, it.get_record_offset()
+    for path in archive_files(warc_dir):
+        for info in scan_archive(path).records:
+            if info.record_id == record_id:
+                return path, info.offset
     return None
 
 
@@ -142,38 +141,84 @@ def not_modified_head(stored: ArchivedExchange, fresh: list[tuple[str, str]],
     return StatusAndHeaders(f"{stored.status} {reason}", headers, protocol=protocol)
 
 
-def torn_tail(path: Path) -> tuple[int | None, str | None]:
-    """(end of the complete prefix, what is wrong after it) of a gzip WARC; (None, None) when
-    the file is not record-per-member gzip and cannot be checked this way."""
-    if not str(path).endswith(".gz"):
-        return None, None
-    try:
-        end, _count, error = complete_prefix(path)
-    except OSError as exc:
-        return 0, str(exc)
-    return end, error
+class OriginalFinder:
+    """Finds the record a revisit stands for among the files given (and, for a record id, the
+    WARCs beside them), in the order the WARC standard and its writers allow:
 
-
-def revisit_payload(record, path: Path) -> bytes | None:
-    """Decoded payload (Content-Encoding undone) of the response a revisit record refers to.
-
-    Looked for through the location hint (the file beside `path`), checked against
-    WARC-Refers-To, else by record id among the WARCs of `path`'s directory. None if not found.
+    1. our location hint (REFERS_TO_LOCATION), checked against WARC-Refers-To;
+    2. WARC-Refers-To (a record id);
+    3. without WARC-Refers-To (pywb, wget, WARC/1.0 writers): the response or resource record of
+       WARC-Refers-To-Target-URI (else the revisit's own URI) with the same payload digest, the one
+       of WARC-Refers-To-Date when given, else the latest not after the revisit.
     """
-    target = record.rec_headers.get_header("WARC-Refers-To")
-    found: tuple[Path, int] | None = None
-    hint = parse_location(record.rec_headers.get_header(REFERS_TO_LOCATION) or "")
-    if hint and (path.parent / Path(hint[0]).name).exists():
-        found = (path.parent / Path(hint[0]).name, hint[1])
-    for attempt in (found, "scan"):
-        if attempt == "scan":
-            attempt = _find_by_id(path.parent, target) if target else None
-        if attempt is None:
-            continue
-        with open(attempt[0], "rb") as fh:
-            fh.seek(attempt[1])
-            for original in ArchiveIterator(fh, arc2warc=True):
-                if not target or original.rec_headers.get_header("WARC-Record-ID") == target:
-                    return original.content_stream().read()
-                break
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = [Path(p) for p in paths]
+        self._by_id: dict[str, tuple[Path, RecordInfo]] | None = None
+        self._by_digest: dict[tuple[str, str], list[tuple[str, Path, RecordInfo]]] = {}
+
+    def _catalogue(self) -> None:
+        if self._by_id is not None:
+            return
+        self._by_id = {}
+        for path in self.paths:
+            for info in scan_archive(path).records:
+                if info.record_id:
+                    self._by_id.setdefault(info.record_id, (path, info))
+                if info.rec_type in ("response", "resource") and info.target_uri:
+                    key = (info.target_uri, _norm_digest(info.payload_digest))
+                    self._by_digest.setdefault(key, []).append((info.date or "", path, info))
+
+    def find(self, revisit, path: Path) -> tuple[Path, RecordInfo] | None:
+        h = revisit.rec_headers
+        target = h.get_header("WARC-Refers-To")
+        hint = parse_location(h.get_header(REFERS_TO_LOCATION) or "")
+        if hint:
+            candidate = path.parent / Path(hint[0]).name
+            if candidate.exists():
+                info = next((r for r in scan_archive(candidate).records if r.offset == hint[1]), None)
+                if info is not None and (not target or info.record_id == target):
+                    return candidate, info
+        self._catalogue()
+        if target:
+            if target in self._by_id:
+                return self._by_id[target]
+            found = _find_by_id(path.parent, target)
+            if found is not None:
+                info = next((r for r in scan_archive(found[0]).records if r.offset == found[1]), None)
+                if info is not None:
+                    return found[0], info
+        digest = _norm_digest(h.get_header("WARC-Payload-Digest"))
+        uri = h.get_header("WARC-Refers-To-Target-URI") or h.get_header("WARC-Target-URI")
+        if not digest or not uri:
+            return None
+        candidates = self._by_digest.get((uri, digest), [])
+        if not candidates:
+            return None
+        wanted = h.get_header("WARC-Refers-To-Date")
+        if wanted:
+            exact = [c for c in candidates if c[0][:19] == wanted[:19]]
+            if exact:
+                return exact[0][1], exact[0][2]
+        when = h.get_header("WARC-Date") or ""
+        before = [c for c in candidates if c[0] <= when] or candidates
+        date, found_path, info = max(before, key=lambda c: c[0])
+        return found_path, info
+
+
+def _norm_digest(value: str | None) -> str:
+    return (value or "").strip().upper()
+
+
+def read_original_payload(path: Path, info: RecordInfo) -> bytes | None:
+    """Decoded payload (Content-Encoding and chunking undone) of the record `info` of `path`."""
+    if info.seekable:
+        with open(path, "rb") as fh:
+            fh.seek(info.offset)
+            for record in ArchiveIterator(fh, arc2warc=True):
+                return record.content_stream().read()
+        return None
+    for _offset, record in iter_archive_records(path):
+        if record.rec_headers.get_header("WARC-Record-ID") == info.record_id and _offset == info.offset:
+            return record.content_stream().read()
     return None

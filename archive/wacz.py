@@ -1,41 +1,40 @@
-"""`gongkai export-wacz DIR`: the job as one WACZ file (Web Archive Collection Zipped, 1.1.1).
+"""`gongkai export-wacz DIR`: the job as one WACZ file, written by py-wacz (webrecorder's `wacz`).
 
-    archive/*.warc.gz          the job's finished WARC files, stored (not deflated again)
-    indexes/index.cdxj         sorted CDXJ of them (archive/index.py)
-    pages/pages.jsonl          one page per report: url, ts, title (what a player lists)
-    datapackage.json           every file above with its sha256 and size
-    datapackage-digest.json    the sha256 of datapackage.json
+    archive/*.warc.gz                          the job's finished WARC files, as they are
+    indexes/index.cdx.gz, indexes/index.idx    the CDXJ index (compressed, with its lookup table)
+    pages/pages.jsonl                          one page per report: url, title (what a player lists)
+    datapackage.json, datapackage-digest.json  every file with its hash; the hash of that
 
-Replay tools (ReplayWeb.page, pywb) open it as is.
+py-wacz does the packaging and the indexing (its indexer is cdxj-indexer's, POST bodies appended
+as pywb looks them up). What we add is the same damage handling as `gongkai index`
+(archive/index.py): only the pieces of each file that archive/integrity.py trusts are indexed, and
+the damage is reported instead of a traceback. ReplayWeb.page opens the WACZ as is; pywb through
+`wb-manager add --unpack-wacz` (scripts/pywb.sh serve-wacz), which uses this index.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import io
 import json
-import zipfile
-from datetime import UTC, datetime
+import logging
+from argparse import Namespace
 from pathlib import Path
 
-from archive.index import IndexDamage, iter_cdxj, warc_files
+from wacz import main as wacz_main
+from wacz.waczindexer import WACZIndexer
 
-WACZ_VERSION = "1.1.1"
+from archive.index import IndexDamage, ScannedPieces, warc_files
+
+logger = logging.getLogger(__name__)
 
 
-def _sha256(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return "sha256:" + h.hexdigest()
+class _ScannedWACZIndexer(ScannedPieces, WACZIndexer):
+    """py-wacz's indexer over the trusted pieces of each file."""
 
 
 def _pages(out_dir: Path) -> list[dict]:
-    """Report pages of the job, last capture first seen: from reports.jsonl and the change logs."""
+    """Report pages of the job, each once: from reports.jsonl and the change logs."""
     pages: dict[str, dict] = {}
     sources = [out_dir / "reports.jsonl", *sorted((out_dir / "changes").glob("*.jsonl"))]
     for source in sources:
@@ -50,46 +49,43 @@ def _pages(out_dir: Path) -> list[dict]:
             url = rec.get("url")
             if not url or rec.get("change") == "removed":
                 continue
-            pages.setdefault(url, {"url": url, "ts": rec.get("fetched_at"), "title": rec.get("title") or url})
+            # No "ts": py-wacz then matches the page to the URL's first capture.
+            pages.setdefault(url, {"url": url, "title": rec.get("title") or url})
     return list(pages.values())
 
 
 def export_wacz(out_dir: Path, target: Path | None = None) -> tuple[Path, list[IndexDamage]]:
     out_dir = Path(out_dir)
-    target = target or out_dir / f"{out_dir.resolve().name}.wacz"
+    target = Path(target or out_dir / f"{out_dir.resolve().name}.wacz")
     paths = warc_files(out_dir)
-    damage: list[IndexDamage] = []
-    lines: list[str] = []
-    for path in paths:
-        lines.extend(iter_cdxj(path, path.name, damage))
-    lines.sort()
-    index = ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
-    pages_header = {"format": "json-pages-1.0", "id": "pages", "title": "Annual reports"}
-    pages = "\n".join(json.dumps(p, ensure_ascii=False) for p in [pages_header, *_pages(out_dir)]) + "\n"
-    pages_bytes = pages.encode("utf-8")
-
-    resources = []
     tmp = target.with_suffix(target.suffix + ".tmp")
-    with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
-        for path in paths:
-            # Already gzip per record; stored so a player can read records by offset.
-            zf.write(path, f"archive/{path.name}", compress_type=zipfile.ZIP_STORED)
-            resources.append({"name": path.name, "path": f"archive/{path.name}",
-                              "hash": _file_sha256(path), "bytes": path.stat().st_size})
-        for name, data in (("indexes/index.cdxj", index), ("pages/pages.jsonl", pages_bytes)):
-            zf.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
-            resources.append({"name": Path(name).name, "path": name, "hash": _sha256(data), "bytes": len(data)})
-        package = {
-            "profile": "data-package",
-            "wacz_version": WACZ_VERSION,
-            "title": out_dir.resolve().name,
-            "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "software": "gongkai/0.1",
-            "resources": resources,
-        }
-        package_bytes = json.dumps(package, ensure_ascii=False, indent=1).encode("utf-8")
-        zf.writestr("datapackage.json", package_bytes, compress_type=zipfile.ZIP_DEFLATED)
-        digest = {"path": "datapackage.json", "hash": _sha256(package_bytes)}
-        zf.writestr("datapackage-digest.json", json.dumps(digest), compress_type=zipfile.ZIP_DEFLATED)
+    pages_file = target.with_suffix(".pages.jsonl.tmp")
+    header = {"format": "json-pages-1.0", "id": "pages", "title": "Annual reports"}
+    pages_file.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in [header, *_pages(out_dir)]),
+                          encoding="utf-8")
+    args = Namespace(inputs=[str(p) for p in paths], output=str(tmp), pages=str(pages_file), copy_pages=False,
+                     extra_pages=None, text=False, detect_pages=False, hash_type="sha256", log_directory=None,
+                     split_seeds=False, ts=None, url=None, date=None, title=out_dir.resolve().name,
+                     desc="gongkai crawl job", signing_url=None, signing_token=None, file=False)
+    made: list[_ScannedWACZIndexer] = []
+
+    def indexer(*a, **kw):
+        made.append(_ScannedWACZIndexer(*a, names={str(p): p.name for p in paths}, **kw))
+        return made[-1]
+
+    said = io.StringIO()
+    try:
+        # create_wacz builds its indexer itself: hand it ours. py-wacz talks on stdout; we log it.
+        wacz_main.WACZIndexer = indexer
+        with contextlib.redirect_stdout(said):
+            status = wacz_main.create_wacz(args)
+    finally:
+        wacz_main.WACZIndexer = WACZIndexer
+        pages_file.unlink(missing_ok=True)
+        for line in said.getvalue().splitlines():
+            logger.debug("py-wacz: %s", line)
+    if status:
+        tmp.unlink(missing_ok=True)
+        raise RuntimeError(f"py-wacz could not write {target}: {said.getvalue()[-500:]}")
     tmp.replace(target)
-    return target, damage
+    return target, (made[0].damage if made else [])

@@ -3,8 +3,8 @@
 Files are written as `NAME.warc.gz.open` and renamed to `NAME.warc.gz` when closed, so a reader
 (or a resumed crawl) can tell a finished file from one a crash left behind. A warcinfo record opens
 every file. Each record is flushed as written: a crash loses at most the record being written, and
-`recover_open_files` (run when the next crawl of the job starts) cuts that torn tail off and closes
-the file. A failed write (a full disk) is undone the same way at once: the file is truncated back to
+`recover_open_files` (run when the next crawl of the job starts) cuts that torn tail off, and
+nothing else, and closes the file. A failed write (a full disk) is undone the same way at once: the file is truncated back to
 the end of its last complete record before the error goes up, so what was written stays readable.
 """
 
@@ -14,7 +14,6 @@ import io
 import logging
 import os
 import socket
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +21,8 @@ from typing import BinaryIO
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+from archive.integrity import cut_torn_tail, scan_archive
 
 OPEN_SUFFIX = ".open"
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
@@ -32,67 +33,28 @@ REFERS_TO_LOCATION = "Gongkai-Refers-To-Location"
 logger = logging.getLogger(__name__)
 
 
-def _record_is_whole(block: bytes, length: int) -> bool:
-    """Does one decompressed gzip member hold a whole WARC record (head, block, CRLF CRLF)?"""
-    head_end = block.find(b"\r\n\r\n")
-    if not block.startswith(b"WARC/") or head_end < 0:
-        return False
-    declared = None
-    for line in block[:head_end].split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            declared = int(value.strip())
-    return declared is not None and length >= head_end + 4 + declared + 4
+def complete_prefix(path: Path) -> tuple[int, int, str | None]:
+    """(end offset of the last complete record, number of complete records, first damage or None).
 
-
-def complete_prefix(path: Path, chunk_size: int = 1 << 20) -> tuple[int, int, str | None]:
-    """(end offset of the last complete record, number of complete records, error or None).
-
-    Walks the gzip members of a record-per-member WARC (ours): a record counts only when its member
-    ended with a valid gzip trailer (zlib checks the CRC and length) and holds as many block bytes
-    as its Content-Length says. warcio's iterator is no help here: it reads a torn member without
-    complaint, which is exactly the case to catch.
+    archive/integrity.py decides what is complete: each gzip member checked to its CRC trailer and
+    its record to its Content-Length and digests (warcio alone reads a torn member without
+    complaint), any record layout warcio reads (gzip per record or not, with or without the
+    trailing CRLF CRLF, heads of any size, ARC).
     """
-    end = count = 0
-    pos = 0  # compressed bytes consumed so far
-    decomp = zlib.decompressobj(wbits=31)
-    head = b""  # first bytes of the current member's record (enough for the WARC head)
-    length = 0  # decompressed length of the current member
-    with open(path, "rb") as fh:
-        pending = b""
-        while True:
-            data = pending or fh.read(chunk_size)
-            pending = b""
-            if not data:
-                break
-            try:
-                out = decomp.decompress(data)
-            except zlib.error as exc:
-                return end, count, f"corrupt gzip member at offset {end}: {exc}"
-            if len(head) < 65536:
-                head += out[: 65536 - len(head)]
-            length += len(out)
-            if decomp.eof:
-                unused = decomp.unused_data
-                pos += len(data) - len(unused)
-                if not _record_is_whole(head, length):
-                    return end, count, f"record at offset {end} is incomplete"
-                end, count = pos, count + 1
-                decomp = zlib.decompressobj(wbits=31)
-                head, length = b"", 0
-                pending = unused
-            else:
-                pos += len(data)
-    if pos > end:
-        return end, count, f"record at offset {end} is cut short"
-    return end, count, None
+    scan = scan_archive(path)
+    end = scan.complete_end
+    count = sum(1 for r in scan.records if r.complete and r.offset < end)
+    return end, count, scan.damage[0].reason if scan.damage else None
 
 
 def recover_open_files(directory: Path) -> list[tuple[str, int, int]]:
     """Close every `.open` WARC a killed writer left in `directory`.
 
-    Each is truncated to its last complete record and renamed to its final name (an empty one,
-    without even its warcinfo, is removed). Returns (final name, bytes cut, records kept) per file.
+    Only a torn tail is cut: the bytes after the last complete record, when what follows it is
+    damage (a record the kill interrupted). Every complete record is kept, damage before it
+    included (that is for a reader to report, not for a recovery to delete). The file is then
+    renamed to its final name; one without a single complete record is removed.
+    Returns (final name, bytes cut, records kept) per file.
     """
     done = []
     directory = Path(directory)
@@ -100,20 +62,14 @@ def recover_open_files(directory: Path) -> list[tuple[str, int, int]]:
         return done
     for open_path in sorted(directory.glob("*" + OPEN_SUFFIX)):
         final = Path(str(open_path)[: -len(OPEN_SUFFIX)])
-        size = open_path.stat().st_size
-        end, count, error = complete_prefix(open_path)
-        if end < size:
-            with open(open_path, "r+b") as fh:
-                fh.truncate(end)
-                fh.flush()
-                os.fsync(fh.fileno())
+        cut, count, error = cut_torn_tail(open_path)
         if count == 0:
             open_path.unlink()
         else:
             os.replace(open_path, final)
         logger.warning("Recovered %s: kept %d complete records, cut %d bytes%s", final.name, count,
-                       size - end, f" ({error})" if error else "")
-        done.append((final.name, size - end, count))
+                       cut, f" ({error})" if error else "")
+        done.append((final.name, cut, count))
     return done
 
 

@@ -1,0 +1,434 @@
+"""Which records of a WARC/ARC file can be trusted, and where the damage between them is.
+
+One scan per file (`scan_archive`) walks every record with warcio and checks what warcio itself
+reads without complaint:
+
+- gzip files member by member with zlib (CRC and length trailer): a torn or corrupt member is
+  damage, and the scan resumes at the next gzip member that decompresses;
+- every record's block against its Content-Length (a block cut short, or one whose Content-Length
+  does not end at a record boundary, is damage), and its WARC-Block/Payload-Digest (warcio's own
+  digest checker, as `warcio check` runs it);
+- uncompressed files: after a record warcio cannot parse, the scan resumes at the next line that
+  starts a WARC or ARC record;
+- a gzip member holding several records (whole-file gzip, as some writers make) is readable but not
+  seekable by offset: its records are read, not indexed, and the file is reported.
+
+A record whose framing is intact but whose digest does not match is still read (its bytes are what
+the archive holds) and reported as damage; a record behind a torn gzip member or unparseable bytes
+is not read. `WARC-Truncated` (the writer cut the payload on purpose and says so) is not damage:
+the record is read and marked. Policy and its reasons: docs/archive.md.
+
+`iter_archive_records` then yields every readable record, in file order, with its true offset.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import re
+import tempfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+
+logger = logging.getLogger(__name__)
+
+ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
+GZIP_MAGIC = b"\x1f\x8b\x08"
+# Where a record starts: a WARC version line, or an ARC v1 URL-record header line
+# (URL IP-address 14-digit-date content-type length). Some ARC writers put no newline between
+# records, so neither needs to start a line.
+RECORD_START = re.compile(rb"WARC/(?:1\.[01]|0\.1[78])\r?\n|(?<![A-Za-z0-9])[a-z][a-z0-9+.-]*:\S+ \S+ \d{14} \S* \d+\r?\n")
+CUT_SHORT = "record cut short"
+LENGTH_LIE = "record's Content-Length does not end at a record boundary"
+READ_ERRORS = (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error, IndexError, KeyError)
+_SPOOL = 8 << 20
+
+
+@dataclass(frozen=True)
+class Damage:
+    """Something wrong in `warc_file` at byte `offset`: the start of the damaged record (or of the
+    unreadable bytes, when no record can be found there)."""
+
+    warc_file: str
+    offset: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class RecordInfo:
+    """A readable record: where it is and what it says about itself."""
+
+    offset: int
+    length: int
+    rec_type: str
+    record_id: str | None
+    target_uri: str | None
+    date: str | None
+    payload_digest: str | None
+    refers_to: str | None
+    refers_to_uri: str | None
+    refers_to_date: str | None
+    truncated: str | None = None
+    seekable: bool = True  # False: inside a gzip member with several records
+    complete: bool = True  # False: the file ends inside this record's block
+
+
+@dataclass
+class ArchiveScan:
+    """What `scan_archive` found: the pieces warcio can read, the records in them, the damage."""
+
+    path: Path
+    size: int
+    pieces: list[tuple[str, int, int]] = field(default_factory=list)  # (kind, start, end)
+    records: list[RecordInfo] = field(default_factory=list)
+    damage: list[Damage] = field(default_factory=list)
+
+    @property
+    def complete_end(self) -> int:
+        """End of the last complete record: what a recovery keeps."""
+        torn = [r.offset for r in self.records if not r.complete]
+        return min(torn) if torn else max((end for _kind, _start, end in self.pieces), default=0)
+
+
+def archive_files(path: Path) -> list[Path]:
+    """The WARC and ARC files (*.warc, *.warc.gz, *.arc, *.arc.gz) of `path`, sorted.
+
+    A file is itself; a crawl job directory means its warc/ folder; any other directory is searched
+    recursively. Files still being written (`*.open`) are left out: they belong to a running crawl
+    (or a killed one, which the next crawl recovers first).
+    """
+    path = Path(path)
+    if not path.is_dir():
+        return [path]
+    base = path / "warc" if (path / "warc").is_dir() else path
+    return sorted(p for p in base.rglob("*") if p.name.endswith(ARCHIVE_SUFFIXES) and p.is_file())
+
+
+class _Window(io.RawIOBase):
+    """bytes [start, end) of a file, with the file's own offsets (what warcio reports)."""
+
+    def __init__(self, fh: BinaryIO, start: int, end: int) -> None:
+        self.fh, self.end = fh, end
+        fh.seek(start)
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        left = self.end - self.fh.tell()
+        if left <= 0:
+            return b""
+        return self.fh.read(left if size is None or size < 0 else min(size, left))
+
+    def readinto(self, buf) -> int:
+        data = self.read(len(buf))
+        buf[: len(data)] = data
+        return len(data)
+
+    def tell(self) -> int:
+        return self.fh.tell()
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(3) == GZIP_MAGIC
+
+
+def _info(record, offset: int, length: int, seekable: bool = True, complete: bool = True) -> RecordInfo:
+    h = record.rec_headers
+    return RecordInfo(
+        offset=offset, length=length, rec_type=record.rec_type, record_id=h.get_header("WARC-Record-ID"),
+        target_uri=h.get_header("WARC-Target-URI"), date=h.get_header("WARC-Date"),
+        payload_digest=h.get_header("WARC-Payload-Digest"), refers_to=h.get_header("WARC-Refers-To"),
+        refers_to_uri=h.get_header("WARC-Refers-To-Target-URI"),
+        refers_to_date=h.get_header("WARC-Refers-To-Date"),
+        truncated=h.get_header("WARC-Truncated"), seekable=seekable, complete=complete)
+
+
+def _read_whole(record) -> str | None:
+    """Read a record's block to its end; what is wrong with it, or None."""
+    try:
+        stream = record.content_stream()
+        while stream.read(1 << 20):
+            pass
+    except READ_ERRORS:
+        pass  # undecodable chunking or Content-Encoding is the payload's business, not the WARC's
+    raw = record.raw_stream
+    while raw.read(1 << 20):
+        pass
+    short = getattr(raw, "limit", 0)
+    if short > 0:
+        return f"{record.rec_type} {CUT_SHORT}: {short} of its {record.length} block bytes missing"
+    checker = record.digest_checker
+    if checker is not None and checker.passed is False:
+        return f"{record.rec_type} record fails its digest ({'; '.join(checker.problems)})"
+    return None
+
+
+def _scan_plain(scan: ArchiveScan, fh: BinaryIO, name: str) -> None:
+    """Uncompressed WARC/ARC: warcio from the start; after damage, from the next record start."""
+    pos = 0
+    while pos < scan.size:
+        fh.seek(pos)
+        it = ArchiveIterator(fh, check_digests=True, arc2warc=True)
+        start = last_end = pos
+        last: tuple[int, str | None] | None = None  # (offset, problem) of the last record read
+        failure: tuple[int, str] | None = None
+        try:
+            for record in it:
+                err_before = it.err_count
+                problem = _read_whole(record)
+                offset, length = it.get_record_offset(), it.get_record_length()
+                if it.err_count > err_before and problem is None:
+                    problem = f"{record.rec_type} {LENGTH_LIE}"
+                last = (offset, problem)
+                if problem:
+                    scan.damage.append(Damage(name, offset, problem))
+                # A record the file ends inside is still read (as warcio and cdxj-indexer read
+                # it), reported, and marked: a recovery cuts it.
+                scan.records.append(_info(record, offset, length, complete=not (problem and CUT_SHORT in problem)))
+                last_end = offset + length
+        except READ_ERRORS as exc:
+            failure = (max(it.offset, start), f"unreadable record: {type(exc).__name__}: {_first_line(exc)}")
+        if failure is None:  # warcio read on to the end of the file
+            _add_piece(scan, fh, start, last_end)
+            return
+        lied = last is not None and last[1] is not None and LENGTH_LIE in last[1]
+        if not lied:
+            scan.damage.append(Damage(name, failure[0], failure[1]))
+        # After a record whose length lies, its true end is unknown: the next record may start
+        # anywhere after its own start.
+        resume = _next_record_start(fh, (last[0] if lied else failure[0]) + 1, scan.size)
+        _add_piece(scan, fh, start, min(last_end, resume) if resume is not None else last_end)
+        if resume is None:
+            return
+        pos = resume
+
+
+def _add_piece(scan: ArchiveScan, fh: BinaryIO, start: int, end: int) -> None:
+    if end <= start:
+        return
+    fh.seek(end)
+    if fh.read(4) == b"\r\n\r\n":
+        end += 4
+    scan.pieces.append(("plain", start, end))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
+
+
+def _next_record_start(fh: BinaryIO, start: int, size: int, chunk: int = 1 << 20) -> int | None:
+    pos = start
+    while pos < size:
+        base = max(pos - 1, 0)  # one byte before, for the look-behind
+        fh.seek(base)
+        data = fh.read(chunk + 512)
+        m = RECORD_START.search(data, pos - base)
+        if m:
+            return base + m.start()
+        pos += chunk
+    return None
+
+
+def _inflate_member(fh: BinaryIO, start: int, size: int) -> tuple[int | None, BinaryIO | None, str | None]:
+    """(end of the gzip member at `start`, its decompressed bytes spooled, error)."""
+    fh.seek(start)
+    decomp = zlib.decompressobj(wbits=31)
+    out = tempfile.SpooledTemporaryFile(_SPOOL)
+    pos = start
+    while True:
+        data = fh.read(1 << 20)
+        if not data:
+            out.close()
+            return None, None, "gzip member cut short (no CRC trailer)"
+        try:
+            out.write(decomp.decompress(data))
+        except zlib.error as exc:
+            out.close()
+            return None, None, f"corrupt gzip member ({exc})"
+        if decomp.eof:
+            pos += len(data) - len(decomp.unused_data)
+            out.seek(0)
+            return pos, out, None
+        pos += len(data)
+
+
+def _scan_gzip(scan: ArchiveScan, fh: BinaryIO, name: str) -> None:
+    pos = 0
+    bad_run = False  # the previous member was damaged: a continuation is not a new damage
+    while pos < scan.size:
+        end, data, error = _inflate_member(fh, pos, scan.size)
+        if error:
+            scan.damage.append(Damage(name, pos, error))
+            nxt = _next_gzip_member(fh, pos + 1, scan.size)
+            if nxt is None:
+                return
+            pos, bad_run = nxt, True
+            continue
+        with data:
+            found, problems = [], []
+            try:
+                it = ArchiveIterator(data, check_digests=True, arc2warc=True)
+                for record in it:
+                    err_before = it.err_count
+                    problem = _read_whole(record)
+                    if it.err_count > err_before and problem is None:
+                        problem = f"{record.rec_type} record's Content-Length does not end at a record boundary"
+                    found.append(record)
+                    problems.append(problem)
+            except ArchiveLoadFailed as exc:
+                if not found:
+                    problems.append(f"gzip member does not start a record: {str(exc).strip().splitlines()[0]}")
+            except READ_ERRORS as exc:
+                problems.append(f"unreadable record: {type(exc).__name__}: {exc}")
+        if not found:
+            if not bad_run:
+                scan.damage.append(Damage(name, pos, problems[-1] if problems else "empty gzip member"))
+            bad_run = True
+        elif len(found) == 1 and problems[0] and CUT_SHORT in problems[0]:
+            # A record split over gzip members (or cut): not read; the members after it that
+            # do not start a record belong to the same damage.
+            scan.damage.append(Damage(name, pos, problems[0]))
+            bad_run = True
+        elif len(found) == 1:
+            scan.records.append(_info(found[0], pos, end - pos))
+            if problems[0]:
+                scan.damage.append(Damage(name, pos, problems[0]))
+            if scan.pieces and scan.pieces[-1][0] == "members" and scan.pieces[-1][2] == pos:
+                scan.pieces[-1] = ("members", scan.pieces[-1][1], end)
+            else:
+                scan.pieces.append(("members", pos, end))
+            bad_run = False
+        else:
+            scan.damage.append(Damage(name, pos, f"one gzip member holds {len(found)} records (whole-file gzip, "
+                                                 "not gzip per record): read, but not addressable by offset"))
+            for record, problem in zip(found, problems, strict=False):
+                scan.records.append(_info(record, pos, end - pos, seekable=False))
+                if problem:
+                    scan.damage.append(Damage(name, pos, problem))
+            scan.pieces.append(("multi", pos, end))
+            bad_run = False
+        pos = end
+
+
+def _next_gzip_member(fh: BinaryIO, start: int, size: int) -> int | None:
+    pos = start
+    while pos < size:
+        fh.seek(pos)
+        data = fh.read(1 << 20)
+        at = data.find(GZIP_MAGIC)
+        while at >= 0:
+            cand = pos + at
+            end, spool, error = _inflate_member(fh, cand, size)
+            if error is None:
+                spool.close()
+                return cand
+            fh.seek(pos)
+            at = data.find(GZIP_MAGIC, at + 1)
+        if len(data) < (1 << 20):
+            return None
+        pos += len(data) - 2
+    return None
+
+
+_CACHE: dict[tuple[str, int, int], ArchiveScan] = {}
+
+
+def scan_archive(path: Path, name: str | None = None) -> ArchiveScan:
+    """Scan one file (cached while the file is unchanged). `name` is how damage names the file."""
+    path = Path(path)
+    name = name or str(path)
+    st = path.stat()
+    key = (f"{path.resolve()}|{name}", st.st_size, st.st_mtime_ns)
+    if key in _CACHE:
+        return _CACHE[key]
+    scan = ArchiveScan(path, st.st_size)
+    with open(path, "rb") as fh:
+        if st.st_size == 0:
+            scan.damage.append(Damage(name, 0, "empty file"))
+        elif _is_gzip(path):
+            _scan_gzip(scan, fh, name)
+        else:
+            _scan_plain(scan, fh, name)
+    if len(_CACHE) > 256:
+        _CACHE.clear()
+    _CACHE[key] = scan
+    return scan
+
+
+class PieceIterator:
+    """warcio's records of the readable pieces of a scanned file, with their true offsets.
+
+    Looks like warcio's ArchiveIterator to its callers (cdxj-indexer included):
+    get_record_offset()/get_record_length() of the record last yielded.
+    """
+
+    def __init__(self, fh: BinaryIO, scan: ArchiveScan, *, kinds: tuple[str, ...] = ("plain", "members", "multi"),
+                 **iter_args) -> None:
+        self.fh, self.scan, self.kinds, self.iter_args = fh, scan, kinds, iter_args
+        self._it: ArchiveIterator | None = None
+        self._fixed: tuple[int, int] | None = None
+        self.seekable = True
+
+    def __iter__(self) -> Iterator:
+        for kind, start, end in self.scan.pieces:
+            if kind not in self.kinds:
+                continue
+            if kind == "multi":
+                _end, data, _err = _inflate_member(self.fh, start, self.scan.size)
+                self._it, self._fixed, self.seekable = ArchiveIterator(data, **self.iter_args), (start, end - start), False
+            else:
+                self._it = ArchiveIterator(_Window(self.fh, start, end), **self.iter_args)
+                self._fixed, self.seekable = None, True
+            try:
+                yield from self._it
+            except READ_ERRORS as exc:  # the scan read this piece whole; a second read should too
+                logger.error("%s: piece at %d not read again: %r", self.scan.path, start, exc)
+
+    def get_record_offset(self) -> int:
+        return self._fixed[0] if self._fixed else self._it.get_record_offset()
+
+    def get_record_length(self) -> int:
+        return self._fixed[1] if self._fixed else self._it.get_record_length()
+
+    def read_to_end(self, record=None) -> None:
+        if self._it is not None:
+            self._it.read_to_end(record)
+
+
+def iter_archive_records(path: Path, *, name: str | None = None, damage: list[Damage] | None = None,
+                         **iter_args) -> Iterator[tuple[int, object]]:
+    """(offset, warcio record) of every readable record of `path`, in file order; the file's damage
+    is appended to `damage` (each Damage once, when iteration starts)."""
+    scan = scan_archive(path, name)
+    if damage is not None:
+        damage.extend(scan.damage)
+    with open(path, "rb") as fh:
+        it = PieceIterator(fh, scan, arc2warc=True, **iter_args)
+        for record in it:
+            yield it.get_record_offset(), record
+
+
+def cut_torn_tail(path: Path) -> tuple[int, int, str | None]:
+    """Cut what follows the last complete record of `path` when it is damage (a tail a killed
+    writer tore), and nothing else; return (bytes cut, complete records kept, first damage or None)."""
+    scan = scan_archive(path)
+    end = scan.complete_end
+    kept = sum(1 for r in scan.records if r.complete and r.offset < end)
+    error = scan.damage[0].reason if scan.damage else None
+    torn = end < scan.size and (end == 0 or any(d.offset >= end for d in scan.damage))
+    if torn:
+        with open(path, "r+b") as fh:
+            fh.truncate(end)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return (scan.size - end if torn else 0), kept, error

@@ -165,3 +165,25 @@ def checks(rows: dict[Path_, dict], found: set[Path_], review: dict | None, warn
         s = sum(p or 0 for p in parts)
         add(f"review_litigation.{group}: results sum to total", s == row["total"], f"{s} != {row['total']}")
     return out
+
+
+def flat_cells(stats: dict | None) -> dict[str, int | float | None]:
+    """Every cell of a statistics record under a dotted key (applications.denied.state_secret.total,
+    review_litigation.review.upheld, proactive.第二十条第(一)项.规章.本年制发件数): for comparing forms."""
+    out: dict[str, int | float | None] = {}
+    if not stats:
+        return out
+
+    def walk(prefix: str, value: object) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}", v)
+        else:
+            out[prefix] = value  # type: ignore[assignment]
+
+    walk("applications", stats.get("applications") or {})
+    walk("review_litigation", stats.get("review_litigation") or {})
+    for entry in stats.get("proactive") or []:
+        for k, v in entry["values"].items():
+            out[f"proactive.{entry['article']}.{entry['item']}.{k}"] = v
+    return out

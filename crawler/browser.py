@@ -14,7 +14,6 @@ to the browser only when its static HTML shows that scripts draw what we need AN
 from __future__ import annotations
 
 import logging
-import os
 import re
 from urllib.parse import urlsplit
 
@@ -22,22 +21,23 @@ from lxml import etree
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 from scrapy import Request
-from scrapy.crawler import Crawler
-from scrapy.settings import BaseSettings
-from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+from scrapy.http import Response
+from scrapy.settings import BaseSettings, Settings
 from scrapy_playwright.page import PageMethod
 
 from crawler import endpoints
 from crawler import links as L
+from crawler import settings as default_settings
+from crawler.browser_handler import BROWSER_SLOT, META_DOCUMENT
 from crawler.rules import browser as rules
 from pipelines.classify import is_candidate_link_text
+from pipelines.metadata.published import counter_scripts
 from pipelines.page import FetchedPage
 
 logger = logging.getLogger(__name__)
 
 _CONTAINER = re.compile(rules.LIST_CONTAINER_NAMES, re.I)
 _LOADING = [re.compile(p) for p in rules.DATA_LOADING_SCRIPTS]
-_COUNTER_LABEL = re.compile(rules.COUNTER_LABELS)
 _META_REFRESH = "//meta[translate(@http-equiv,'REFSH','refsh')='refresh']"
 
 
@@ -47,7 +47,7 @@ def host_override(url: str, settings: BaseSettings) -> str | None:
 
 
 def needs_browser(page: FetchedPage, tree: etree._Element, settings: BaseSettings) -> bool:
-    if settings is not None and not settings.getbool("GONGKAI_BROWSER_ENABLED", True):
+    if settings is not None and not settings.getbool("GONGKAI_BROWSER_ENABLED"):
         return False
     override = host_override(page.url, settings)
     if override == rules.OVERRIDE_NEVER:
@@ -121,15 +121,10 @@ def _script_counter_without_endpoint(page: FetchedPage, tree: etree._Element) ->
     title = " ".join(tree.xpath("//title/text()")) + " " + (page.link_text or "")
     if not is_candidate_link_text(title) or endpoints.counter_url(page.url, tree):
         return False
-    for script in tree.xpath("//body//script"):
-        before = script.getprevious()
-        text = (before.tail if before is not None else script.getparent().text) or ""
-        if _COUNTER_LABEL.search(text.strip()):
-            return True
-    return False
+    return next(counter_scripts(tree), None) is not None
 
 
-async def settle(page: Page, timeout_ms: float = 3000) -> None:
+async def settle(page: Page, timeout_ms: float) -> None:
     """Wait until the page's network is quiet (late XHR, counters), bounded: a page that polls
     forever is extracted as it stands when the time is up."""
     try:
@@ -139,31 +134,114 @@ async def settle(page: Page, timeout_ms: float = 3000) -> None:
                     type(exc).__name__)
 
 
+# Marks the next-page control found in the DOM, so Playwright clicks that very element.
+_NEXT_MARK = "data-gongkai-next"
+_FIND_NEXT = """([texts, disabled, mark]) => {
+  document.querySelectorAll('[' + mark + ']').forEach(e => e.removeAttribute(mark));
+  const norm = s => (s || '').replace(/\\s+/g, ' ').trim().toLowerCase();
+  const wanted = new Set(texts.map(norm));
+  const isDisabled = e => e.hasAttribute('disabled') || e.getAttribute('aria-disabled') === 'true' ||
+    disabled.some(d => (' ' + (e.className || '') + ' ').toLowerCase().includes(d));
+  const all = document.querySelectorAll('a, button, input[type=button], input[type=submit], span, li, div, em, i');
+  for (const e of all) {
+    const label = norm(e.tagName === 'INPUT' ? e.value : e.textContent);
+    const named = wanted.has(label) || wanted.has(norm(e.getAttribute('title'))) ||
+      wanted.has(norm(e.getAttribute('aria-label')));
+    if (!named || isDisabled(e) || (e.parentElement && isDisabled(e.parentElement))) continue;
+    if (!(e.offsetWidth || e.offsetHeight || e.getClientRects().length)) continue;
+    const href = (e.getAttribute('href') || '').trim();
+    // A real link to another page is the spider's to follow, statically; clicks are for script pagers.
+    if (href && !/^(#|javascript:)/i.test(href)) return 'link';
+    e.setAttribute(mark, '1');
+    return 'found';
+  }
+  return 'none';
+}"""
+
+
+async def _snapshot(page: Page) -> tuple[str, str]:
+    return page.url, await page.content()
+
+
+async def render_states(page: Page, max_clicks: int, settle_ms: float) -> list[tuple[str, str]]:
+    """The page's DOM once its network is quiet, then after each click on its next-page control
+    ("下一页", "next", "›"… in crawler/rules/browser.py), up to `max_clicks` clicks; stops when there
+    is no such control, when it is disabled, or when a click changes nothing. Returns every state
+    as (url, html), first to last: each is archived, and the spider walks the links of each."""
+    await settle(page, settle_ms)
+    states = [await _snapshot(page)]
+    for _ in range(max(0, max_clicks)):
+        try:
+            found = await page.evaluate(_FIND_NEXT, [rules.NEXT_PAGE_TEXTS, rules.DISABLED_MARKERS, _NEXT_MARK])
+            if found != "found":
+                break
+            before = await page.evaluate("() => document.body ? document.body.innerHTML : ''")
+            await page.click(f"[{_NEXT_MARK}]", timeout=rules.PAGER_CHANGE_TIMEOUT_MS)
+            await page.wait_for_function("(b) => !document.body || document.body.innerHTML !== b", arg=before,
+                                         timeout=rules.PAGER_CHANGE_TIMEOUT_MS)
+        except PlaywrightError as exc:
+            logger.info("Pager of %s: stopped after %d clicks (%s)", page.url, len(states) - 1,
+                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            break
+        await settle(page, settle_ms)
+        state = await _snapshot(page)
+        if state[1] == states[-1][1]:
+            break
+        states.append(state)
+    return states
+
+
+# Defaults for callers without the crawl's settings (tests, tools).
+_DEFAULTS = Settings()
+_DEFAULTS.setmodule(default_settings)
 # Meta keys the downloader filled for the static fetch; carried over they would mislead the render.
 _DOWNLOADER_META = ("download_latency", "download_slot", "warc", "redirect_times", "redirect_ttl", "redirect_urls",
-                    "redirect_reasons", "retry_times")
+                    "redirect_reasons", "retry_times", "gongkai_archived", "gongkai_conditional")
+# Where the render's page method leaves its DOM states.
+STATES_METHOD = "gongkai_states"
 
 
-def browser_request(request: Request, callback, errback) -> Request:
+def browser_request(request: Request, callback, errback, *, document: Response | None = None,
+                    pager: bool = False, settings: BaseSettings | None = None) -> Request:
+    """The same URL, rendered by chromium. `document`: the static response just received for it,
+    which chromium is given instead of fetching the page again. `pager`: click the list's next-page
+    control up to GONGKAI_BROWSER_MAX_PAGER_CLICKS times, each state kept (rendered_states)."""
     meta = {k: v for k, v in request.meta.items() if not k.startswith("_") and k not in _DOWNLOADER_META}
-    return request.replace(
-        meta={**meta, "playwright": True,
-              "playwright_page_methods": [PageMethod(settle)]},
-        dont_filter=True, callback=callback, errback=errback)
+    settings = settings if settings is not None else _DEFAULTS
+    clicks = settings.getint("GONGKAI_BROWSER_MAX_PAGER_CLICKS") if pager else 0
+    settle_ms = settings.getfloat("GONGKAI_BROWSER_SETTLE_MS")
+    meta.update({
+        "playwright": True,
+        "playwright_page_methods": {STATES_METHOD: PageMethod(render_states, max_clicks=clicks, settle_ms=settle_ms)},
+        # Renders have a download slot of their own: their requests (fetched by Scrapy for chromium)
+        # take the host's slot, which a render holding it would starve.
+        "download_slot": BROWSER_SLOT, "autothrottle_dont_adjust_delay": True,
+    })
+    if document is not None:
+        meta[META_DOCUMENT] = {"url": document.url, "status": document.status,
+                               "headers": [(k.decode("latin-1"), v.decode("latin-1"))
+                                           for k, vs in document.headers.items() for v in vs],
+                               "body": document.body, "warc": document.meta.get("warc")}
+    return request.replace(meta=meta, dont_filter=True, callback=callback, errback=errback)
 
 
-class ProxiedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
-    """scrapy-playwright's handler, with chromium sent through the crawl's http_proxy.
+def rendered_states(response: Response) -> list[tuple[str, str]]:
+    """Every DOM state of a rendered response as (url, html), first to last (one unless the pager
+    was clicked); [] for a response chromium did not render."""
+    methods = response.meta.get("playwright_page_methods") or {}
+    method = methods.get(STATES_METHOD) if isinstance(methods, dict) else None
+    states = getattr(method, "result", None)
+    if states:
+        return list(states)
+    if response.meta.get("playwright"):
+        return [(response.url, response.text)]
+    return []
 
-    The proxy is read when the crawl starts (as Scrapy's HttpProxyMiddleware reads it), not when the
-    settings module is imported, so a test or a wrapper that sets http_proxy late is honoured. Only
-    requests with meta["playwright"] reach chromium; chromium itself starts on the first of them.
-    """
 
-    def __init__(self, crawler: Crawler) -> None:
-        super().__init__(crawler)
-        proxy = os.environ.get("http_proxy") or os.environ.get("HTTP_PROXY")
-        options = dict(self.config.launch_options)
-        if proxy and "proxy" not in options:
-            options["proxy"] = {"server": proxy}
-        self.config.launch_options = options
+def earlier_state_pages(response: Response) -> list[FetchedPage]:
+    """The DOM states before the last (the response itself) of a list whose pager was clicked, as
+    pages for the spider to read links from."""
+    fetched_at = (response.meta.get("warc") or {}).get("fetched_at") or ""
+    return [FetchedPage(url=url, status=200, headers={"content-type": "text/html; charset=utf-8"},
+                        body=html.encode("utf-8"), fetched_at=fetched_at)
+            for url, html in rendered_states(response)[:-1]]

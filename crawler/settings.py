@@ -6,6 +6,8 @@ A default that is also a rule of extraction (so replay, which reads no settings,
 is defined once in pipelines/rules/ and named here.
 """
 
+import os
+
 from pipelines.rules import completion as _completion_rules
 
 BOT_NAME = "gongkai"
@@ -104,28 +106,56 @@ GONGKAI_REVISITS = True
 DOWNLOADER_MIDDLEWARES["crawler.middlewares.conditional_requests.ConditionalRequestsMiddleware"] = 940
 EXTENSIONS["crawler.extensions.changes.ChangeLog"] = 600
 
-# --- browser rendering (crawler/browser.py, docs/javascript.md) --------------------------------
+# --- browser rendering (crawler/browser.py, crawler/browser_handler.py, docs/javascript.md) -------
 # scrapy-playwright serves only requests whose meta has "playwright"; every other request falls
-# back to Scrapy's own handler. The browser is launched on the first such request, never before.
+# back to Scrapy's own handler. Playwright and chromium start on the first such request, never
+# before, and stop after GONGKAI_BROWSER_IDLE_SECONDS without one. Every request chromium makes is
+# fetched by Scrapy's downloader (scope, robots.txt, slots, WARC capture) or aborted: chromium itself
+# has no network.
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.browser.ProxiedPlaywrightHandler",
-    "https": "crawler.browser.ProxiedPlaywrightHandler",
+    "http": "crawler.browser_handler.ScopedPlaywrightHandler",
+    "https": "crawler.browser_handler.ScopedPlaywrightHandler",
 }
 DOWNLOADER_MIDDLEWARES["crawler.middlewares.browser_capture.BrowserCaptureMiddleware"] = 951
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
-# Debian's chromium, not a Playwright download; its network goes through the crawl's http_proxy
-# like every other request (added at crawl start by crawler.browser.ProxiedPlaywrightHandler).
+# Debian's chromium-headless-shell (the headless build: a third of the full browser's memory),
+# else Debian's chromium; never a Playwright download.
+_HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"
 PLAYWRIGHT_LAUNCH_OPTIONS = {
-    "executable_path": "/usr/lib/chromium/chromium",
+    "executable_path": _HEADLESS_SHELL if os.path.exists(_HEADLESS_SHELL) else "/usr/lib/chromium/chromium",
     "headless": True,
-    "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--no-default-browser-check",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--disable-dev-shm-usage"],
+             "--disable-default-apps", "--disable-extensions", "--disable-client-side-phishing-detection",
+             "--disable-domain-reliability", "--disable-breakpad", "--metrics-recording-only", "--mute-audio",
+             "--disable-dev-shm-usage",
+             # Memory: one renderer, network service and GPU in the browser process, small JS heaps.
+             "--renderer-process-limit=1", "--no-zygote", "--in-process-gpu", "--disable-software-rasterizer",
+             "--enable-features=NetworkServiceInProcess2", "--disable-site-isolation-trials",
+             "--disable-features=site-per-process,IsolateOrigins,Translate,OptimizationHints,MediaRouter,"
+             "PaintHolding,PreloadTopChromeWebUI,AutofillServerCommunication,CertificateTransparencyComponentUpdater",
+             "--js-flags=--max-old-space-size=128"],
 }
 # A page that never finishes loading fails after this (ms) and the crawl goes on.
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20000
-PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+# What is open at once: one context, two pages (one renderer process serves both).
+PLAYWRIGHT_MAX_CONTEXTS = 1
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
 PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER = True  # a crashed chromium is relaunched for the next page
+# Renders have a download slot of their own (their requests use the hosts' slots); its concurrency
+# is the number of pages rendering at once.
+DOWNLOAD_SLOTS = {"gongkai-browser": {"concurrency": PLAYWRIGHT_MAX_PAGES_PER_CONTEXT, "delay": 0}}
+# A context is closed (and a fresh one used) after this many pages: caches do not pile up.
+GONGKAI_BROWSER_PAGES_PER_CONTEXT = 20
+# Browser and driver are shut down after this many seconds without a render (0: never).
+GONGKAI_BROWSER_IDLE_SECONDS = 20.0
+# Resource types chromium is not given (nothing a list, a report or a counter needs).
+GONGKAI_BROWSER_SKIP_RESOURCE_TYPES = ["image", "media", "font"]
+# After load, wait up to this long (ms) for the page's network to go quiet before reading the DOM.
+GONGKAI_BROWSER_SETTLE_MS = 3000
+# A rendered list's next-page control ("下一页", "next"…) is clicked up to this many times, each
+# state archived and its links followed.
+GONGKAI_BROWSER_MAX_PAGER_CLICKS = 10
 # Decide per page (crawler/rules/browser.py); GONGKAI_BROWSER_HOSTS = {"host": "always" | "never"}.
 GONGKAI_BROWSER_ENABLED = True
 GONGKAI_BROWSER_HOSTS: dict[str, str] = {}

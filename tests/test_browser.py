@@ -17,6 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archive.replay import replay_records
 from crawler import browser
+from crawler import settings as project_settings
 from pipelines.page import FetchedPage
 from tests.fixtureweb.server import FixtureWeb
 from tests.fixtureweb.site_js import BASE, JS_EXPECTED_REPORTS, JS_RENDERED_URLS, JS_START_URL, R_RENDER
@@ -65,13 +66,20 @@ def test_browser_reason(html: str, reason: str | None) -> None:
     assert browser.browser_reason(page, tree) == reason
 
 
+def _settings(**overrides: object) -> Settings:
+    settings = Settings()
+    settings.setmodule(project_settings)
+    settings.update(overrides)
+    return settings
+
+
 def test_host_override_and_switch() -> None:
     page, tree = _page(STATIC)
-    assert browser.needs_browser(page, tree, Settings({"GONGKAI_BROWSER_HOSTS": {"www.x.gov.cn": "always"}}))
+    assert browser.needs_browser(page, tree, _settings(GONGKAI_BROWSER_HOSTS={"www.x.gov.cn": "always"}))
     page, tree = _page(SCRIPT_LIST)
-    assert browser.needs_browser(page, tree, Settings({}))
-    assert not browser.needs_browser(page, tree, Settings({"GONGKAI_BROWSER_HOSTS": {"www.x.gov.cn": "never"}}))
-    assert not browser.needs_browser(page, tree, Settings({"GONGKAI_BROWSER_ENABLED": False}))
+    assert browser.needs_browser(page, tree, _settings())
+    assert not browser.needs_browser(page, tree, _settings(GONGKAI_BROWSER_HOSTS={"www.x.gov.cn": "never"}))
+    assert not browser.needs_browser(page, tree, _settings(GONGKAI_BROWSER_ENABLED=False))
 
 
 def test_counter_only_on_report_like_pages() -> None:

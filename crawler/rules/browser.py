@@ -23,8 +23,8 @@ EMPTY_CONTAINER_MAX_TEXT = 20
 SPA_MOUNT_IDS = ["app", "root", "main-app", "vue-app"]
 SPA_MAX_BODY_TEXT = 200
 
-# Counter labels: a meta line that says 浏览次数 / 点击 / 阅读 next to a script or an empty element.
-COUNTER_LABELS = r"(?:浏览次数|浏览量|浏览|点击数|点击量|点击|阅读次数|阅读量|访问量|访问次数)\s*[:：]?\s*$"
+# Counter labels (浏览次数 / 点击 / 阅读 next to a script): pipelines/rules/vocabulary.py, applied by
+# pipelines.metadata.published.counter_scripts, which the rendered-DOM reader uses too.
 
 # Redirect stub with no target we can parse: a tiny page, no links, no text, and a script.
 STUB_MAX_BYTES = 4096
@@ -33,3 +33,30 @@ STUB_MAX_TEXT = 40
 # Per-site override values of GONGKAI_BROWSER_HOSTS ({"host": "always" | "never"}).
 OVERRIDE_ALWAYS = "always"
 OVERRIDE_NEVER = "never"
+
+# --- what passes between chromium and Scrapy (crawler/browser_handler.py) -------------------------
+# Headers of chromium's requests that Scrapy sets itself (transport, user agent, the encodings its
+# decompression handles) or that must never reach a page load (conditional headers: a 304 to
+# chromium would be an empty render).
+DROPPED_REQUEST_HEADERS = frozenset({
+    "host", "connection", "proxy-connection", "keep-alive", "content-length", "transfer-encoding",
+    "accept-encoding", "user-agent", "if-none-match", "if-modified-since", "if-match",
+    "if-unmodified-since", "if-range",
+})
+# Headers of Scrapy's (decoded) response that no longer describe the body chromium is given.
+DROPPED_RESPONSE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection",
+                                      "keep-alive"})
+# Chromium is given no network of its own: its proxy is a port that refuses (set by the handler)
+# and its resolver knows no name, so a background service has nowhere to go.
+NO_NETWORK_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-bypass-list=<-loopback>"]
+# Every rendering context: service workers would fetch outside the page's routing.
+CONTEXT_OPTIONS = {"service_workers": "block"}
+
+# --- pager clicks on a rendered list (crawler/browser.py: render_states) --------------------------
+# A control whose whole text (or title / aria-label) is one of these moves a list to its next page.
+NEXT_PAGE_TEXTS = ["下一页", "下页", "下一頁", "后一页", "後一頁", "下一页>", "下一页 >", "next", "next page", "next >",
+                   ">", "›", "〉"]
+# A control is not clickable when its class or attributes say so.
+DISABLED_MARKERS = ["disabled", "disable", "no-more", "nomore", "unable"]
+# After a click, how long to wait for the list to change (ms) before taking it as the last page.
+PAGER_CHANGE_TIMEOUT_MS = 4000

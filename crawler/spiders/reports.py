@@ -90,7 +90,10 @@ class ReportsSpider(scrapy.Spider):
         page.extra["rendered"] = rendered
         if not rendered and browser.needs_browser(page, parsed.tree, self.settings):
             self.crawler.stats.inc_value("gongkai/browser/requested")
-            yield browser.browser_request(response.request, callback=self.parse, errback=self.on_error)
+            # A list is rendered with its pager clicked (bounded); other pages as they load.
+            yield browser.browser_request(response.request, callback=self.parse, errback=self.on_error,
+                                          document=response, settings=self.settings,
+                                          pager=role in ("column", "start"))
         else:
             # A report page waits for what completes it (its counter's answer, its attachments),
             # fetched one after the other; then the pipelines make its record.
@@ -107,6 +110,12 @@ class ReportsSpider(scrapy.Spider):
             yield from self._from_navigation(response, links, role, meta.get("hops", 0))
         if role == "column" or role == "start" and self._looks_like_column(response.url, parsed.tree):
             yield from self._from_list(response, parsed, links, meta)
+            # A rendered list whose pager was clicked: the links of every earlier state too.
+            for state in map(parse_page, browser.earlier_state_pages(response)):
+                if state.tree is not None:
+                    state_links = [link for link in L.page_links(state.tree, response.url)
+                                   if not L.is_skipped_resource(link)]
+                    yield from self._from_list(response, state, state_links, meta)
             for call in completion.list_calls(page, parsed):
                 yield self._list_request(call, meta.get("column") or response.url)
 

@@ -1,0 +1,269 @@
+"""The download handler that renders pages in chromium, with every byte chromium gets fetched by Scrapy.
+
+scrapy-playwright's handler, changed in three ways (docs/javascript.md):
+
+1. **Chromium has no network of its own.** Every request a page makes is intercepted (Playwright
+   routing) and either *fulfilled* with what Scrapy's own downloader fetched for it, or aborted. So a
+   browser request passes the same downloader middlewares as any other: the offsite filter (scope:
+   the start hosts' registered domains), robots.txt, the per-host download slot and AutoThrottle
+   (politeness), retries, the user agent and cookie jar, conditional requests, and the WARC capture,
+   which writes it as a response record or, when its payload is unchanged, as a revisit. Chromium's
+   own proxy points at a port where nothing listens and its resolver knows no host, so what is *not*
+   a page request (component updates, sign-in, safe browsing, any background service) has no path to
+   anywhere, whatever flags a future chromium ignores.
+2. **One driver, started late, stopped when idle.** One handler serves http and https (Scrapy builds
+   one per scheme: two Node drivers). Playwright starts on the first rendered request, not with the
+   crawl; after GONGKAI_BROWSER_IDLE_SECONDS without a render, browser and driver are shut down and
+   relaunched on demand.
+3. **Bounded memory.** A context serves GONGKAI_BROWSER_PAGES_PER_CONTEXT pages and is then closed
+   once its pages are done (a new one takes over), so a long crawl does not accumulate a renderer's
+   caches; PLAYWRIGHT_MAX_CONTEXTS and PLAYWRIGHT_MAX_PAGES_PER_CONTEXT bound what is open at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import socket
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page, Route
+from playwright.async_api import Request as PlaywrightRequest
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+
+from crawler.rules import browser as rules
+
+logger = logging.getLogger(__name__)
+
+# request.meta keys
+META_SUBREQUEST = "gongkai_browser"  # a request chromium made, fetched by Scrapy for it
+META_DOCUMENT = "gongkai_document"  # the static response of the page to render: served to chromium as is
+META_DOCUMENT_WARC = "gongkai_document_warc"  # WARC pointer of the document chromium rendered
+# The download slot of renders (its concurrency: DOWNLOAD_SLOTS in crawler/settings.py).
+BROWSER_SLOT = "gongkai-browser"
+
+# The Scrapy request whose render is in progress, for the route handlers of its page (one per task).
+_RENDERING: contextvars.ContextVar[Request | None] = contextvars.ContextVar("gongkai_rendering", default=None)
+
+
+def _dead_end() -> tuple[socket.socket, str]:
+    """A local TCP port that is bound but never listens: connections to it are refused at once, and
+    no other process can take it while we hold it. Chromium's proxy is set to it."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock, f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def _chromium_headers(headers: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if k.lower() not in rules.DROPPED_REQUEST_HEADERS
+            and not k.startswith(":")}
+
+
+def _fulfil_headers(response: Response) -> dict[str, str]:
+    """The response head for chromium: Scrapy has decoded the body, so nothing may claim an
+    encoding or a length it no longer has. Repeated headers (Set-Cookie) are joined as chromium
+    expects them."""
+    out: dict[str, str] = {}
+    for name, values in response.headers.items():
+        key = name.decode("latin-1")
+        if key.lower() in rules.DROPPED_RESPONSE_HEADERS:
+            continue
+        sep = "\n" if key.lower() == "set-cookie" else ", "
+        out[key] = sep.join(v.decode("latin-1") for v in values)
+    return out
+
+
+class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
+    lazy = True
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ScopedPlaywrightHandler:
+        # One instance for every scheme of the crawl: one driver, one browser.
+        shared = getattr(crawler, "_gongkai_playwright_handler", None)
+        if shared is None:
+            shared = cls(crawler)
+            crawler._gongkai_playwright_handler = shared
+        return shared
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self._crawler = crawler
+        settings = crawler.settings
+        self._dead_socket, dead_proxy = _dead_end()
+        options = dict(self.config.launch_options)
+        options["proxy"] = {"server": dead_proxy}
+        options["args"] = [*options.get("args", []), *rules.NO_NETWORK_ARGS]
+        self.config.launch_options = options
+        self.skip_types = set(settings.getlist("GONGKAI_BROWSER_SKIP_RESOURCE_TYPES"))
+        self.pages_per_context = max(1, settings.getint("GONGKAI_BROWSER_PAGES_PER_CONTEXT"))
+        self.idle_seconds = settings.getfloat("GONGKAI_BROWSER_IDLE_SECONDS")
+        self._start_lock = asyncio.Lock()
+        self._generation = 0
+        self._served = 0  # pages given to the current generation's context
+        self._open_pages: dict[str, int] = {}
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._closed = False
+        crawler.signals.disconnect(self._maybe_launch_in_thread, signals.engine_started)
+        crawler.signals.disconnect(self._engine_started, signals.engine_started)
+
+    # -- lifecycle: start on the first render, stop when idle -------------------------------------
+    async def _ensure_started(self) -> None:
+        async with self._start_lock:
+            if getattr(self, "browser_provider", None) is None:
+                await self._launch()
+                self.stats.inc_value("gongkai/browser/driver_starts")
+
+    async def _shutdown(self, reason: str) -> None:
+        async with self._start_lock:
+            if getattr(self, "browser_provider", None) is None:
+                return
+            logger.info("Browser: shutting down (%s)", reason)
+            try:
+                await self._close()
+            except PlaywrightError as exc:
+                logger.info("Browser: shutdown: %s", exc)
+            self.__dict__.pop("browser", None)
+            self.browser_provider = None
+            self.context_wrappers.clear()
+            self._open_pages.clear()
+
+    def _arm_idle_timer(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+        if self.idle_seconds > 0 and not self._closed:
+            loop = asyncio.get_running_loop()
+            self._idle_timer = loop.call_later(self.idle_seconds, self._idle)
+
+    def _idle(self) -> None:
+        self._idle_timer = None
+        if not any(self._open_pages.values()):
+            self.stats.inc_value("gongkai/browser/idle_shutdowns")
+            asyncio.ensure_future(self._shutdown("idle"))
+
+    async def close(self) -> None:
+        if self._closed:
+            return  # shared by the http and https slots: closed once
+        self._closed = True
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+        await super().close()
+        self._dead_socket.close()
+
+    # -- pages: context generations ---------------------------------------------------------------
+    async def _download_request(self, request: Request, spider: Any = None) -> Response:
+        await self._ensure_started()
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+        if self._served >= self.pages_per_context:
+            self._generation += 1
+            self._served = 0
+        self._served += 1
+        name = f"render-{self._generation}"
+        request.meta["playwright_context"] = name
+        request.meta.setdefault("playwright_context_kwargs", dict(rules.CONTEXT_OPTIONS))
+        self._open_pages[name] = self._open_pages.get(name, 0) + 1
+        token = _RENDERING.set(request)
+        try:
+            return await super()._download_request(request, spider)
+        finally:
+            _RENDERING.reset(token)
+            page = request.meta.get("playwright_page")
+            if isinstance(page, Page) and not page.is_closed():
+                page.once("close", lambda *_: self._page_done(name))
+            else:
+                self._page_done(name)
+
+    def _page_done(self, name: str) -> None:
+        self._open_pages[name] = max(0, self._open_pages.get(name, 0) - 1)
+        retired = name != f"render-{self._generation}"
+        if retired and not self._open_pages[name]:
+            self._open_pages.pop(name, None)
+            wrapper = self.context_wrappers.get(name)
+            if wrapper is not None:
+                self.stats.inc_value("gongkai/browser/contexts_recycled")
+                asyncio.ensure_future(self._close_context(wrapper.context))
+        if not any(self._open_pages.values()):
+            self._arm_idle_timer()
+
+    @staticmethod
+    async def _close_context(context: Any) -> None:
+        try:
+            await context.close()
+        except PlaywrightError:
+            pass  # the browser went first
+
+    # -- every request of the page: through Scrapy, or nowhere ------------------------------------
+    def _make_request_handler(self, context_name: str, method: str, url: str, headers: Any, body: Any,
+                              encoding: str, spider: Any, initial_request_done: asyncio.Event):
+        rendering = _RENDERING.get()
+
+        async def route_through_scrapy(route: Route, pw_request: PlaywrightRequest) -> None:
+            try:
+                await self._route(route, pw_request, rendering, url, initial_request_done)
+            except PlaywrightError as exc:
+                logger.debug("Browser route for %s: %s", pw_request.url, exc)  # the page closed meanwhile
+
+        return route_through_scrapy
+
+    async def _route(self, route: Route, pw_request: PlaywrightRequest, rendering: Request | None,
+                     page_url: str, initial_request_done: asyncio.Event) -> None:
+        target = pw_request.url
+        if not target.startswith(("http://", "https://")):
+            await self._abort(route, "scheme", target)
+            return
+        if pw_request.resource_type in self.skip_types:
+            self.stats.inc_value("gongkai/browser/skipped_resources")
+            await route.abort("blockedbyclient")
+            return
+        is_document = (pw_request.is_navigation_request() and not initial_request_done.is_set()
+                       and target.rstrip("/") == page_url.rstrip("/"))
+        if is_document:
+            initial_request_done.set()
+            served = self._from_static(rendering, target) if rendering is not None else None
+            if served is not None:
+                await route.fulfill(**served)
+                return
+        sub = Request(target, method=pw_request.method, headers=_chromium_headers(await pw_request.all_headers()),
+                      body=pw_request.post_data_buffer or b"", dont_filter=False,
+                      meta={META_SUBREQUEST: True, "dont_redirect": True})
+        if rendering is not None and rendering.meta.get("cookiejar") is not None:
+            sub.meta["cookiejar"] = rendering.meta["cookiejar"]
+        engine = getattr(self._crawler, "engine", None)
+        try:
+            if engine is None or engine.spider is None:
+                raise IgnoreRequest("the crawl is closing")
+            response = await engine.download_async(sub)
+        except IgnoreRequest as exc:
+            # Offsite, robots.txt, a trap: what Scrapy would not fetch, chromium does not get.
+            await self._abort(route, "ignored", target, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - a network error for one resource fails that resource
+            await self._abort(route, "failed", target, f"{type(exc).__name__}: {exc}")
+            return
+        if is_document and rendering is not None:
+            rendering.meta[META_DOCUMENT_WARC] = sub.meta.get("warc")
+        self.stats.inc_value("gongkai/browser/fetched_by_scrapy")
+        await route.fulfill(status=response.status, headers=_fulfil_headers(response), body=response.body)
+
+    def _from_static(self, rendering: Request, url: str) -> dict | None:
+        """The page's own static response, which the spider just received and the WARC capture just
+        archived: chromium renders exactly those bytes, and the server is not asked twice."""
+        doc = rendering.meta.get(META_DOCUMENT)
+        if not doc or doc.get("url", "").rstrip("/") != url.rstrip("/"):
+            return None
+        rendering.meta[META_DOCUMENT_WARC] = doc.get("warc")
+        self.stats.inc_value("gongkai/browser/document_from_static")
+        headers = {k: v for k, v in doc["headers"] if k.lower() not in rules.DROPPED_RESPONSE_HEADERS}
+        return {"status": doc["status"], "headers": headers, "body": doc["body"]}
+
+    async def _abort(self, route: Route, kind: str, url: str, why: str = "") -> None:
+        self.stats.inc_value(f"gongkai/browser/aborted/{kind}")
+        logger.debug("Browser request aborted (%s): %s %s", kind, url, why)
+        await route.abort("blockedbyclient" if kind != "failed" else "failed")

@@ -1,0 +1,188 @@
+"""`gongkai` as a user meets it: usage errors, exit codes, the closing summary, Ctrl-C and resume,
+the progress line on a terminal. Every command runs as a subprocess, as a user or a cron job runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import select
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FAST, GONGKAI, ROOT, proxy_env, run_crawl
+
+
+def gongkai(*args: str, cwd: Path, env: dict | None = None, timeout: int = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([*GONGKAI, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def tree(path: Path) -> set[str]:
+    return {str(p.relative_to(path)) for p in path.rglob("*")}
+
+
+# -- usage errors: one line, exit 2, nothing created -----------------------------------------------
+USAGE_ERRORS = {
+    "start URL without a scheme": (["crawl", "www.qhq.gov.cn", "--out", "job"], "no scheme"),
+    "start URL of another scheme": (["crawl", "ftp://www.qhq.gov.cn/", "--out", "job"], "http"),
+    "--out is a file": (["crawl", "http://www.qhq.gov.cn/", "--out", "afile"], "is a file"),
+    "--out below a file": (["crawl", "http://www.qhq.gov.cn/", "--out", "afile/job"], "is a file"),
+    "unknown option": (["crawl", "http://www.qhq.gov.cn/", "--out", "job", "--depth", "3"], "unrecognized"),
+    "unknown log level": (["crawl", "http://www.qhq.gov.cn/", "--out", "job", "--log-level", "verbose"],
+                          "invalid choice"),
+    "--set without =": (["crawl", "http://www.qhq.gov.cn/", "--out", "job", "--set", "DOWNLOAD_DELAY"], "NAME=VALUE"),
+    "-q with -v": (["crawl", "http://www.qhq.gov.cn/", "--out", "job", "-q", "-v"], "not allowed"),
+    "stats of a missing dir": (["stats", "missing", "--out", "s.csv"], "no such"),
+    "stats format and extension disagree": (["stats", "jobdir", "--out", "x.parquet", "--format", "csv"], "agree"),
+    "stats --out is a directory": (["stats", "jobdir", "--out", "jobdir"], "directory"),
+    "replay of a missing path": (["replay", "missing", "--out", "r.jsonl"], "no such"),
+    "replay of a directory without WARCs": (["replay", "emptydir", "--out", "r.jsonl"], "no WARC"),
+    "index of a missing dir": (["index", "missing"], "no such"),
+    "index of a dir without WARCs": (["index", "emptydir"], "no WARC"),
+    "report of a missing dir": (["report", "missing"], "no such"),
+    "report of a dir that is no crawl": (["report", "emptydir"], "not a crawl directory"),
+    "no command": ([], "required"),
+}
+
+
+@pytest.mark.parametrize("case", list(USAGE_ERRORS))
+def test_usage_error_is_one_line_exit_2_and_creates_nothing(case, tmp_path):
+    argv, words = USAGE_ERRORS[case]
+    (tmp_path / "afile").write_text("not a directory")
+    (tmp_path / "emptydir").mkdir()
+    (tmp_path / "jobdir").mkdir()
+    (tmp_path / "jobdir" / "reports.jsonl").write_text("")
+    before = tree(tmp_path)
+    proc = gongkai(*argv, cwd=tmp_path)
+    assert proc.returncode == 2, (proc.returncode, proc.stderr[-2000:])
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert words in lines[0], lines[0]
+    assert tree(tmp_path) == before, "a usage error created files"
+
+
+def test_version_and_examples_in_help(tmp_path):
+    version = gongkai("--version", cwd=tmp_path)
+    assert version.returncode == 0 and version.stdout.startswith("gongkai 0."), version
+    helptext = gongkai("--help", cwd=tmp_path).stdout
+    assert "examples:" in helptext and "gongkai crawl http://" in helptext and "report" in helptext
+    crawl_help = gongkai("crawl", "--help", cwd=tmp_path).stdout
+    assert "examples:" in crawl_help and "exit codes" in crawl_help and "-q" in crawl_help
+
+
+# -- crawl exit codes -----------------------------------------------------------------------------
+def test_crawl_whose_only_start_url_is_unreachable_exits_1(tmp_path):
+    """A cron job must see a crawl that reached nothing: connection refused on a closed local port."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again when the block ends: nothing listens there
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    out = tmp_path / "job"
+    proc = gongkai("crawl", f"http://127.0.0.1:{port}/", "--out", str(out), *FAST, "--set", "RETRY_TIMES=0",
+                   cwd=ROOT, env=env, timeout=120)
+    assert proc.returncode == 1, (proc.stdout, proc.stderr[-3000:])
+    assert "every start URL failed" in proc.stderr and "Traceback" not in proc.stderr
+    failures = [json.loads(line) for f in (out / "failures").glob("*.jsonl") for line in f.read_text().splitlines()]
+    assert [(f["url"], f["reason"]) for f in failures] == [(f"http://127.0.0.1:{port}/", "connection")]
+    assert (out / "report.html").exists()
+
+
+def test_crawl_with_some_failures_exits_0_and_files_them_by_reason(demo_crawl):
+    assert demo_crawl.returncode == 0
+    assert "failures:" in demo_crawl.stdout and "report.html" in demo_crawl.stdout
+    crawl_id = demo_crawl.stats()["gongkai/crawl_id"]
+    failures = [json.loads(line) for line in
+                (demo_crawl.out / "failures" / f"{crawl_id}.jsonl").read_text(encoding="utf-8").splitlines()]
+    by_reason: dict[str, set[str]] = {}
+    for f in failures:
+        by_reason.setdefault(f["reason"], set()).add(f["url"])
+    # The fixture web's hazards, each under its own reason (tests/fixtureweb/__init__.py).
+    assert "http://www.hyq.gov.cn/art/2015/3/30/art_1234_5999.html" in by_reason["http_4xx"]
+    assert "http://ljz.hyq.gov.cn/" in by_reason["http_5xx"]
+    assert any(u.endswith("/bigreport.html") for u in by_reason["too_large"])
+    assert any("/private/" in u for u in by_reason["robots"])
+    assert "other" not in by_reason, by_reason.get("other")
+    # A robots exclusion is what the site asked for: logged, not warned about.
+    assert "Excluded by robots.txt" in demo_crawl.stderr
+    assert not [line for line in demo_crawl.stderr.splitlines() if "WARNING" in line and "robots" in line]
+
+
+def test_recrawl_says_what_is_new(demo_crawl, fixture_web, tmp_path):
+    """Re-crawling an unchanged web says 0 new, all unchanged (it used to say "59 reports")."""
+    job = tmp_path / "job"
+    shutil.copytree(demo_crawl.out, job)
+    fixture_web.reset()
+    run = run_crawl(fixture_web, job)
+    assert run.returncode == 0, run.stderr[-3000:]
+    n = len({r["url"] for r in demo_crawl.reports()})
+    assert f"(0 new, 0 changed, {n} unchanged, 0 removed)" in run.stdout, run.stdout
+
+
+def test_ctrl_c_says_run_again_and_the_rerun_resumes(fixture_web, tmp_path):
+    fixture_web.reset()
+    out = tmp_path / "job"
+    before = len(fixture_web.requests())
+    proc = subprocess.Popen([*GONGKAI, "crawl", *fixture_web.start_urls, "--out", str(out), *FAST,
+                             "--set", "DOWNLOAD_DELAY=0.3", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=1"],
+                            cwd=ROOT, env=proxy_env(fixture_web), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 60
+    while len(fixture_web.requests()) - before < 15 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 1, (stdout, stderr[-3000:])
+    assert "run the same command again to resume" in stderr, stderr[-2000:]
+    assert "Traceback" not in stderr
+    again = run_crawl(fixture_web, out)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "(resumed)" in again.stdout and "Resuming unfinished crawl" in again.stderr
+
+
+# -- the progress line ------------------------------------------------------------------------------
+def test_progress_line_on_a_terminal_only(fixture_web, demo_crawl, tmp_path):
+    # Not a terminal (the demo crawl's stderr is a pipe): no live line, no terminal escapes.
+    assert "in flight" not in demo_crawl.stderr and "\x1b[" not in demo_crawl.stderr
+    fixture_web.reset()
+    start = fixture_web.start_urls[0]
+    primary, replica = pty.openpty()
+    proc = subprocess.Popen([*GONGKAI, "crawl", start, "--out", str(tmp_path / "job"), *FAST],
+                            cwd=ROOT, env={**proxy_env(fixture_web), "COLUMNS": "120", "TERM": "xterm"},
+                            stdin=replica, stdout=replica, stderr=replica, close_fds=True)
+    os.close(replica)
+    chunks: list[bytes] = []
+    while True:
+        ready, _, _ = select.select([primary], [], [], 120)
+        if not ready:
+            proc.kill()
+            break
+        try:
+            data = os.read(primary, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(primary)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0, screen[-3000:]
+    host = start.split("/")[2]
+    live = [line for line in screen.splitlines() if "in flight" in line]
+    assert live, screen[-3000:]
+    assert any("reports" in line and "queue" in line and "failures" in line for line in live)
+    assert host in screen.split("in flight", 1)[1], "no per-site counts under the live line"
+
+
+def test_quiet_crawl_prints_the_summary_only(fixture_web, tmp_path):
+    fixture_web.reset()
+    run = run_crawl(fixture_web, tmp_path / "job", "-q", urls=fixture_web.start_urls[:1])
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "INFO" not in run.stderr and "gongkai: crawl" in run.stdout

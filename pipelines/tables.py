@@ -153,9 +153,36 @@ def _split_cells(line: str) -> list[str]:
     return [squash(c) for c in s.split("|")]
 
 
+_VALUE = re.compile(r"^(?:[+-]?\d+(?:\.\d+)?|[-—–/／])$")
+_PROSE_MARK = re.compile(r"[，。；：！？,;:]")
+
+
+def spaced_cells(line: str) -> list[str] | None:
+    """A table row flattened to one line with its cells apart by spaces (doc-sharing pages, text
+    copied out of a PDF or DOC), or None for prose. A row is labels then values (`（一）予以公开 12 0 3`),
+    values only (`10 1 0 0 11`), or, for a header, short labels without sentence punctuation."""
+    tokens = unicodedata.normalize("NFKC", line).split()
+    if len(tokens) < 2:
+        return None
+    values = 0
+    while values < len(tokens) and _VALUE.match(tokens[-1 - values]):
+        values += 1
+    labels = tokens[: len(tokens) - values]
+    if any(_VALUE.match(t) for t in labels):
+        return None  # a number among the labels: prose such as "2023 年 共收到 21 件"
+    if values >= 3 and not labels:
+        return tokens
+    if values and 1 <= len(labels) <= 3 and all(len(t) <= 60 for t in labels):
+        return tokens
+    if not values and all(2 <= len(t) <= 20 and not _PROSE_MARK.search(t) for t in tokens):
+        return tokens
+    return None
+
+
 def text_rows(text: str) -> list[Row]:
-    """Rows from flattened text: `| a | b |` lines (trafilatura) or seed 004's blocks, where a lone `|`
-    line opens a row and every cell follows on its own line ending in ` |` (a cell may wrap)."""
+    """Rows from flattened text: `| a | b |` lines (trafilatura), seed 004's blocks, where a lone `|`
+    line opens a row and every cell follows on its own line ending in ` |` (a cell may wrap), and
+    rows whose cells are apart by spaces (`spaced_cells`)."""
     rows: list[Row] = []
     lines = text.splitlines()
     block: list[str] | None = None
@@ -186,6 +213,9 @@ def text_rows(text: str) -> list[Row]:
             flush()
         if "|" in line and len(line) > 1:
             rows.append(Row([Cell(c) for c in _split_cells(line)], table, False))
+            prev_was_row = True
+        elif line and (cells := spaced_cells(line)):
+            rows.append(Row([Cell(c) for c in cells], table, False))
             prev_was_row = True
         elif line and len(line) <= 40 and _ARTICLE.search(norm_label(line)):
             # 第二十条第（一）项 spans the whole table width, so flatteners print it without a `|`.

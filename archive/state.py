@@ -9,8 +9,11 @@ A crawl that never reached `finish()` (killed, crashed, Ctrl-C) is resumed by th
 than replaced: same crawl id, and URLs it already captured are served from its WARCs instead of
 being fetched again (crawler/middlewares/conditional_requests.py).
 
-Every write is committed at once (WAL, synchronous=NORMAL): a SIGKILL loses at most the capture
-being recorded, whose WARC record then is simply re-fetched on resume.
+Writes are batched into one open transaction (WAL, synchronous=NORMAL, so a commit is a write to
+the OS, not a disk flush) and committed at every archived capture, at `commit()` (the crawl job calls
+it on a short timer) and at the end. One connection, one sequence of statements: whatever a SIGKILL
+leaves is a prefix of that sequence, so the frontier journal (archive/frontier.py), the captures and
+the report digests always agree with each other.
 """
 
 from __future__ import annotations
@@ -60,12 +63,13 @@ CREATE TABLE IF NOT EXISTS captures (      -- status history: one row per archiv
     payload_digest TEXT,
     warc_file TEXT NOT NULL,
     warc_offset INTEGER NOT NULL,
-    warc_record_id TEXT NOT NULL
+    warc_record_id TEXT NOT NULL,
+    request_fp TEXT                        -- Scrapy fingerprint of the request (method, URL, body)
 );
 CREATE INDEX IF NOT EXISTS captures_by_crawl ON captures (crawl_id, url);
 CREATE TABLE IF NOT EXISTS reports (
     url TEXT PRIMARY KEY,
-    text_digest TEXT NOT NULL,             -- of the normalized extracted text
+    text_digest TEXT NOT NULL,             -- archive/record_digest.py: what "changed" means
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
     last_crawl TEXT NOT NULL,
@@ -144,10 +148,32 @@ class CrawlState:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._migrate()
         self.crawl_id: str | None = None
         self.resumed = False
+        self._in_transaction = False
+
+    def _migrate(self) -> None:
+        """Bring a job directory written by an earlier version up to this schema."""
+        columns = {row["name"] for row in self.db.execute("PRAGMA table_info(captures)")}
+        if "request_fp" not in columns:
+            self.db.execute("ALTER TABLE captures ADD COLUMN request_fp TEXT")
+        self.db.execute("CREATE INDEX IF NOT EXISTS captures_by_request ON captures (crawl_id, request_fp)")
+
+    def write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        """Run one write inside the open batch (opened on demand); `commit()` makes it durable."""
+        if not self._in_transaction:
+            self.db.execute("BEGIN")
+            self._in_transaction = True
+        return self.db.execute(sql, params)
+
+    def commit(self) -> None:
+        if self._in_transaction:
+            self.db.execute("COMMIT")
+            self._in_transaction = False
 
     def close(self) -> None:
+        self.commit()
         self.db.close()
 
     # -- crawls ----------------------------------------------------------------------------------
@@ -158,6 +184,7 @@ class CrawlState:
             self.crawl_id, self.resumed = last["crawl_id"], True
             self.db.execute("UPDATE crawls SET runs = runs + 1 WHERE crawl_id = ?", (self.crawl_id,))
             return self.crawl_id
+        self.commit()
         if last is not None and last["finished_at"] is None:
             # Not resuming: close the abandoned crawl so it is never resumed later either.
             self.db.execute("UPDATE crawls SET finished_at = ?, reason = 'abandoned' WHERE crawl_id = ?",
@@ -174,8 +201,9 @@ class CrawlState:
         return crawl_id
 
     def finish(self, reason: str) -> None:
-        self.db.execute("UPDATE crawls SET finished_at = ?, reason = ? WHERE crawl_id = ?",
-                        (now_iso(), reason, self.crawl_id))
+        self.write("UPDATE crawls SET finished_at = ?, reason = ? WHERE crawl_id = ?",
+                   (now_iso(), reason, self.crawl_id))
+        self.commit()
 
     def crawls(self) -> list[dict]:
         return [dict(r) for r in self.db.execute("SELECT * FROM crawls ORDER BY crawl_id")]
@@ -194,38 +222,40 @@ class CrawlState:
     def record_capture(
         self, url: str, *, status: int, kind: str, fetched_at: str, payload_digest: str | None,
         warc_file: str, warc_offset: int, warc_record_id: str, warc_date: str | None = None,
-        etag: str | None = None, last_modified: str | None = None,
+        etag: str | None = None, last_modified: str | None = None, request_fp: str | None = None,
     ) -> None:
         """One archived response: history row, and the page's latest state.
 
         `kind` is "response" (a full record: it becomes the URL's full capture for its status),
         "revisit" or "not-modified" (a revisit written for a 304). A full capture's validators
         replace the old ones; a revisit keeps the old ones unless the server sent new ones.
+        Committed at once, with everything batched before it: the record is in the WARC already,
+        and a resumed crawl must know it is, or it would fetch and archive it a second time.
         """
         crawl = self.crawl_id
         full = kind == "response"
         short = fetched_at[:19] + "Z"
-        with self.db:
-            self.db.execute("BEGIN")
-            self.db.execute(
-                "INSERT INTO captures (crawl_id, url, fetched_at, status, kind, payload_digest, warc_file, "
-                "warc_offset, warc_record_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (crawl, url, short, status, kind, payload_digest, warc_file, warc_offset, warc_record_id))
-            if full and payload_digest:
-                self.db.execute(
-                    "INSERT OR REPLACE INTO fulls (url, status, payload_digest, warc_file, warc_offset, "
-                    "warc_record_id, warc_date) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (url, status, payload_digest, warc_file, warc_offset, warc_record_id, warc_date or fetched_at))
-            self.db.execute(
-                """INSERT INTO pages (url, status, payload_digest, etag, last_modified, first_seen, last_seen,
-                       last_crawl) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT(url) DO UPDATE SET
-                       status = excluded.status, payload_digest = excluded.payload_digest,
-                       etag = COALESCE(excluded.etag, CASE WHEN ? THEN NULL ELSE pages.etag END),
-                       last_modified = COALESCE(excluded.last_modified,
-                                                CASE WHEN ? THEN NULL ELSE pages.last_modified END),
-                       last_seen = excluded.last_seen, last_crawl = excluded.last_crawl""",
-                (url, status, payload_digest, etag, last_modified, short, short, crawl, full, full))
+        self.write(
+            "INSERT INTO captures (crawl_id, url, fetched_at, status, kind, payload_digest, warc_file, "
+            "warc_offset, warc_record_id, request_fp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (crawl, url, short, status, kind, payload_digest, warc_file, warc_offset, warc_record_id,
+             request_fp))
+        if full and payload_digest:
+            self.write(
+                "INSERT OR REPLACE INTO fulls (url, status, payload_digest, warc_file, warc_offset, "
+                "warc_record_id, warc_date) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (url, status, payload_digest, warc_file, warc_offset, warc_record_id, warc_date or fetched_at))
+        self.write(
+            """INSERT INTO pages (url, status, payload_digest, etag, last_modified, first_seen, last_seen,
+                   last_crawl) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT(url) DO UPDATE SET
+                   status = excluded.status, payload_digest = excluded.payload_digest,
+                   etag = COALESCE(excluded.etag, CASE WHEN ? THEN NULL ELSE pages.etag END),
+                   last_modified = COALESCE(excluded.last_modified,
+                                            CASE WHEN ? THEN NULL ELSE pages.last_modified END),
+                   last_seen = excluded.last_seen, last_crawl = excluded.last_crawl""",
+            (url, status, payload_digest, etag, last_modified, short, short, crawl, full, full))
+        self.commit()
 
     def captures_in_crawl(self, url: str, crawl_id: str | None = None) -> list[Capture]:
         rows = self.db.execute(
@@ -233,6 +263,14 @@ class CrawlState:
             "warc_record_id FROM captures WHERE crawl_id = ? AND url = ? ORDER BY id",
             (crawl_id or self.crawl_id, url))
         return [Capture(**dict(r)) for r in rows]
+
+    def last_capture_of_request(self, request_fp: str) -> Capture | None:
+        """The latest capture in the current crawl of the request with this fingerprint."""
+        row = self.db.execute(
+            "SELECT crawl_id, url, fetched_at, status, kind, payload_digest, warc_file, warc_offset, "
+            "warc_record_id FROM captures WHERE crawl_id = ? AND request_fp = ? ORDER BY id DESC LIMIT 1",
+            (self.crawl_id, request_fp)).fetchone()
+        return Capture(**dict(row)) if row else None
 
     def capture_counts(self, crawl_id: str | None = None) -> dict[str, int]:
         rows = self.db.execute("SELECT kind, COUNT(*) FROM captures WHERE crawl_id = ? GROUP BY kind",
@@ -250,7 +288,7 @@ class CrawlState:
         return ReportState(**dict(row)) if row else None
 
     def update_report(self, url: str, text_digest: str, seen_at: str) -> None:
-        self.db.execute(
+        self.write(
             """INSERT INTO reports (url, text_digest, first_seen, last_seen, last_crawl) VALUES (?, ?, ?, ?, ?)
                ON CONFLICT(url) DO UPDATE SET text_digest = excluded.text_digest,
                    last_seen = excluded.last_seen, last_crawl = excluded.last_crawl,
@@ -264,11 +302,11 @@ class CrawlState:
         return [ReportState(**dict(r)) for r in rows]
 
     def mark_removed(self, url: str, removed_at: str, reason: str) -> None:
-        self.db.execute("UPDATE reports SET removed_at = ?, removed_reason = ? WHERE url = ?",
+        self.write("UPDATE reports SET removed_at = ?, removed_reason = ? WHERE url = ?",
                         (removed_at, reason, url))
 
     def add_views(self, url: str, fetched_at: str, views: int | None) -> None:
-        self.db.execute("INSERT INTO views (crawl_id, url, fetched_at, views) VALUES (?, ?, ?, ?)",
+        self.write("INSERT INTO views (crawl_id, url, fetched_at, views) VALUES (?, ?, ?, ?)",
                         (self.crawl_id, url, fetched_at, views))
 
     def views_history(self, url: str) -> list[tuple[str, str, int | None]]:

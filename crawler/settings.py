@@ -125,6 +125,16 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
     "executable_path": _HEADLESS_SHELL if os.path.exists(_HEADLESS_SHELL) else "/usr/lib/chromium/chromium",
     "headless": True,
     "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--no-default-browser-check",
+# The job (crawler/job.py) owns state.sqlite and the WARC writer; listed first so it exists from the start.
+EXTENSIONS["crawler.job.CrawlJob"] = 0
+# Crash safety (archive/frontier.py): every request the crawl accepts is journaled in state.sqlite and
+# marked done once what it produced is durable; a resumed crawl starts from the pending entries,
+# serving those already fetched from its own WARCs (crawler/middlewares/resume_from_archive.py).
+GONGKAI_FRONTIER_JOURNAL = True
+SPIDER_MIDDLEWARES["crawler.middlewares.frontier.FrontierMiddleware"] = 5  # outermost: sees what the engine gets
+DOWNLOADER_MIDDLEWARES["crawler.middlewares.resume_from_archive.ResumeFromArchiveMiddleware"] = 939
+# The state's write batch is committed this often (seconds), and at every archived capture.
+GONGKAI_STATE_COMMIT_INTERVAL = 0.2
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--disable-default-apps", "--disable-extensions", "--disable-client-side-phishing-detection",
              "--disable-domain-reliability", "--disable-breakpad", "--metrics-recording-only", "--mute-audio",

@@ -1,16 +1,17 @@
 """The change log of a crawl: DIR/changes/<crawl-id>.jsonl, one line per report.
 
     new        a report the job had never seen
-    changed    its normalized text differs from the last crawl's
-    unchanged  same normalized text (the bytes may differ: a clock, a view counter, a fresh gzip)
+    changed    its record differs from the last crawl's (archive/record_digest.py)
+    unchanged  same record (the bytes may differ: a clock, a view counter, a fresh gzip, a render)
     removed    a report of an earlier crawl this (finished) crawl did not find: the URL now answers
                404/410 ("http_404"), is no longer a report ("not_a_report"), or was no longer linked
                ("not_linked"). It stays in the corpus: its lines in reports.jsonl and its WARC records
                are kept, and state.sqlite marks it with removed_at.
 
-Change is judged on the *normalized extracted text*, not on bytes, so a page whose bytes differ
-only by a clock or a counter is unchanged; its view count still goes in the history (state.sqlite,
-table views). For new and changed reports the line carries the full record; reports.jsonl also gets
+Change is judged on the *extracted record* (archive/record_digest.py: the one definition, which
+reports.jsonl's export uses too), not on bytes, so a page whose bytes differ only by a clock or a
+counter, or that a browser drew again, is unchanged; its view count still goes in the history
+(state.sqlite, table views). The digest is in the line's "text_digest" (name kept for readers). For new and changed reports the line carries the full record; reports.jsonl also gets
 a new line for them (crawler/item_pipelines/export.py), the last line per URL being the current one.
 
 Lines are flushed one by one; a resumed crawl appends to the same file and skips URLs already in
@@ -19,41 +20,19 @@ it. Removals are only decided when the crawl finishes: a killed crawl has not se
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import re
 from pathlib import Path
 from typing import IO
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from archive.record_digest import record_digest
 from archive.state import CrawlState, now_iso
-from crawler.job import crawl_state_for
+from crawler.job import CrawlJob
 
 logger = logging.getLogger(__name__)
-
-# Volatile bits a page's text may carry that say nothing about the report: times of day (a clock),
-# and view/visit counters with their number. Digits elsewhere (the report's statistics) count.
-_VOLATILE = [
-    re.compile(r"\d{1,2}:\d{2}(?::\d{2})?"),
-    re.compile(r"(浏览次数|浏览量|阅读次数|阅读量|访问量|访问次数|点击数|点击量|点击次数|浏览|阅读|访问)"
-               r"\s*[:：]?\s*\d+\s*次?"),
-    re.compile(r"(?i)(views?|hits?|visits?)\s*[:：]?\s*\d+"),
-]
-_SPACE = re.compile(r"\s+")
-
-
-def normalize_text(text: str) -> str:
-    """Text with volatile bits and whitespace differences removed: the basis of change detection."""
-    for pattern in _VOLATILE:
-        text = pattern.sub(" ", text or "")
-    return _SPACE.sub(" ", text).strip()
-
-
-def text_digest(text: str) -> str:
-    return "sha1:" + hashlib.sha1(normalize_text(text).encode("utf-8")).hexdigest()
 
 
 class ChangeLog:
@@ -68,7 +47,7 @@ class ChangeLog:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ChangeLog:
-        ext = cls(crawler, crawl_state_for(crawler))
+        ext = cls(crawler, CrawlJob.from_crawler(crawler).state)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -100,7 +79,7 @@ class ChangeLog:
         url = item["url"]
         if url in self._logged:
             return
-        digest = text_digest(item.get("text") or "")
+        digest = record_digest(item)
         fetched_at = item.get("fetched_at") or now_iso()
         before = self.state.report(url)
         if before is None:

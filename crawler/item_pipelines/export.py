@@ -2,36 +2,29 @@
 
 Each line is written and flushed whole, so a crash leaves at most a torn last line, never a
 corrupt earlier one. The file is the job's corpus across crawls: a report gets a new line only
-when it is new or its content changed since its last line (so a resumed crawl writes nothing twice
-and a monthly re-crawl appends only what changed); for a URL, the last line is the current one.
-Fields that change without the report changing (fetch time, WARC pointer, view count, warnings)
-do not count as a change; view counts over time are in the crawl state (docs/archive.md).
+when it is new or changed since its last line (so a resumed crawl writes nothing twice and a
+monthly re-crawl appends only what changed); for a URL, the last line is the current one. "Changed"
+is archive/record_digest.py's definition, the one the change log uses too: fetch time, WARC
+pointer, view count, warnings, a clock in the text, a browser render do not count; view counts over
+time are in the crawl state (docs/archive.md).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import IO
 
 from scrapy.crawler import Crawler
 
-# Not part of a report's identity: they differ between two fetches of the same report.
-VOLATILE_FIELDS = frozenset({"fetched_at", "warc_file", "warc_record_id", "warc_offset", "views",
-                             "views_source", "warnings", "removed_at"})
-
-
-def content_fingerprint(record: dict) -> str:
-    stable = {k: v for k, v in record.items() if k not in VOLATILE_FIELDS}
-    return hashlib.sha1(json.dumps(stable, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+from archive.record_digest import record_digest
 
 
 class JsonLinesExportPipeline:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._file: IO[str] | None = None
-        self._last: dict[str, str] = {}  # url → fingerprint of its last line in the file
+        self._last: dict[str, str] = {}  # url → record digest of its last line in the file
         self._this_run: set[str] = set()
 
     @classmethod
@@ -46,7 +39,7 @@ class JsonLinesExportPipeline:
                 for line in existing:
                     try:
                         record = json.loads(line)
-                        self._last[record["url"]] = content_fingerprint(record)
+                        self._last[record["url"]] = record_digest(record)
                     except (ValueError, KeyError, TypeError):
                         torn = not line.endswith("\n")  # a killed run's half line
         self._file = open(self.path, "a", encoding="utf-8")
@@ -61,7 +54,7 @@ class JsonLinesExportPipeline:
         if not isinstance(item, dict) or "url" not in item or item["url"] in self._this_run:
             return item
         self._this_run.add(item["url"])
-        fingerprint = content_fingerprint(item)
+        fingerprint = record_digest(item)
         if self._last.get(item["url"]) == fingerprint:
             return item
         self._last[item["url"]] = fingerprint

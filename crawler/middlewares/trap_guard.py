@@ -3,7 +3,9 @@
 A shape is the URL with every digit run folded to one 'D' (…/index_D.html, …/calendar?month=D-D).
 Only list-page requests are counted: report URLs share shapes legitimately (t<date>_<id>.shtml) and
 are bounded by the lists that link them. The spider's own empty-run rule usually stops a trap
-earlier; this is the hard cap that holds whatever the site does.
+earlier; this is the hard cap that holds whatever the site does, across a kill too: a resumed
+crawl starts from the counts of the list pages its journal already holds (archive/frontier.py).
+Off (NotConfigured) when GONGKAI_TRAP_MAX_PER_SHAPE is 0.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+
+from crawler.job import CrawlJob
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +43,13 @@ class TrapGuardMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TrapGuardMiddleware:
-        return cls(crawler)
+        if crawler.settings.getint("GONGKAI_TRAP_MAX_PER_SHAPE") <= 0:
+            raise NotConfigured("GONGKAI_TRAP_MAX_PER_SHAPE is 0")
+        mw = cls(crawler)
+        job = CrawlJob.from_crawler(crawler)
+        if job.resumed:
+            mw.counts.update(url_shape(url) for url in job.frontier.urls_with_roles(GUARDED_ROLES))
+        return mw
 
     def _allow(self, request: Request) -> bool:
         if request.meta.get("role") not in GUARDED_ROLES:

@@ -13,16 +13,17 @@ What is written (archive/revisit.py has the policy):
   the 304's headers; the stored response then goes on down the chain in place of the 304, so the
   spider still gets the body to find links in;
 - anything else → a full response record.
-Every capture is recorded in the job's state (archive/state.py).
+Every capture is recorded in the job's state (archive/state.py) with the request's fingerprint, so
+a resumed crawl can answer the same request from the archive (crawler/middlewares/resume_from_archive.py).
+The writer and the state are the crawl job's (crawler/job.py): one set of WARC files per crawl.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from pathlib import Path
 
-from scrapy import Request, signals
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
@@ -31,12 +32,13 @@ from scrapy.responsetypes import responsetypes
 from archive.exchange import request_head, response_head
 from archive.revisit import RecordNotFound, load_exchange, location, not_modified_head, payload_digest
 from archive.warcwriter import RecordPointer, RotatingWarcWriter
-from crawler.job import crawl_state_for
+from crawler.job import CrawlJob
 
 logger = logging.getLogger(__name__)
 
-# request.meta keys shared with crawler/middlewares/conditional_requests.py
-META_ARCHIVED = "gongkai_archived"  # response served from this job's WARCs: not written again
+# request.meta keys shared with crawler/middlewares/conditional_requests.py, resume_from_archive.py
+# and browser_capture.py
+META_ARCHIVED = "gongkai_archived"  # response already in this job's WARCs: not written again
 META_CONDITIONAL = "gongkai_conditional"  # URL whose conditional headers we added
 
 
@@ -59,33 +61,24 @@ def warc_meta(pointer: RecordPointer, fetched_at: str) -> dict:
 
 
 class WarcCaptureMiddleware:
-    def __init__(self, writer: RotatingWarcWriter, crawler: Crawler) -> None:
-        self.writer = writer
+    def __init__(self, crawler: Crawler, job: CrawlJob) -> None:
+        self.writer: RotatingWarcWriter = job.writer
         self.crawler = crawler
         self.stats = crawler.stats
-        self.out_dir = Path(crawler.settings.get("GONGKAI_OUT_DIR"))
-        self.revisits = crawler.settings.getbool("GONGKAI_REVISITS", True)
-        self.state = crawl_state_for(crawler)
+        self.out_dir = job.out_dir
+        self.revisits = crawler.settings.getbool("GONGKAI_REVISITS")
+        self.state = job.state
+        self.fingerprinter = crawler.request_fingerprinter
         self.failed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
-        settings = crawler.settings
-        out_dir = Path(settings.get("GONGKAI_OUT_DIR"))
-        writer = RotatingWarcWriter(
-            out_dir / "warc",
-            prefix=settings.get("GONGKAI_WARC_PREFIX"),
-            max_size=settings.getint("GONGKAI_WARC_MAX_SIZE"),
-            info={"robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
-                  "http-header-user-agent": settings.get("USER_AGENT")},
-            relative_to=out_dir,
-        )
-        mw = cls(writer, crawler)
-        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
-        return mw
+        return cls(crawler, CrawlJob.from_crawler(crawler))
 
-    def spider_closed(self) -> None:
-        self.writer.close()
+    def process_request(self, request: Request) -> None:
+        # Meta travels with redirects and retries (request.replace): a copy of a request answered
+        # from the archive is itself fetched, and must be archived.
+        request.meta.pop(META_ARCHIVED, None)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if request.meta.get(META_ARCHIVED):
@@ -180,7 +173,8 @@ class WarcCaptureMiddleware:
                 request.url, status=status or response.status, kind=kind, fetched_at=fetched_at,
                 warc_date=fetched_at, payload_digest=digest, warc_file=pointer.warc_file, warc_offset=pointer.offset,
                 warc_record_id=pointer.record_id, etag=pairs.get("etag"),
-                last_modified=pairs.get("last-modified"))
+                last_modified=pairs.get("last-modified"),
+                request_fp=self.fingerprinter.fingerprint(request).hex())
         except Exception as exc:  # sqlite3.OperationalError on a full disk
             self._fail(request.url, OSError(str(exc)))
             raise IgnoreRequest(f"state write failed: {exc}") from exc

@@ -9,7 +9,8 @@ fixture web) and can then, per URL or host:
 - ``clock(url)``: stamp a clock and a visit counter into the page on every hit, and bump its
   ``浏览次数`` by the hit count: bytes differ between crawls, the report does not;
 - ``remove(url)``: answer 404;
-- ``unlink(url)``: drop every link to the URL from every other page (it still answers 200).
+- ``unlink(url)``: drop every link to the URL from every other page (it still answers 200);
+- ``flaky(url, times)``: answer 503 to the first ``times`` requests for the URL (then as usual).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class Recrawl:
         self.clocks: set[str] = set()
         self.removed: set[str] = set()
         self.unlinked: set[str] = set()
+        self.flaky_urls: dict[str, int] = {}
         self.not_modified = 0
         wrapped: dict[int, _Wrapped] = {}
         for host, site in list(web._sites.items()):
@@ -79,11 +81,16 @@ class Recrawl:
     def unlink(self, url: str) -> None:
         self.unlinked.add(url)
 
+    def flaky(self, url: str, times: int) -> None:
+        self.flaky_urls[url] = times
+
     # -- serving ---------------------------------------------------------------------------------
     def _handle(self, site, req: Req) -> Resp:
         url = _url(req)
         if url in self.removed:
             return not_found()
+        if req.hits <= self.flaky_urls.get(url, 0):
+            return Resp(status=503, body=b"<html><body><h1>503 Service Unavailable</h1></body></html>")
         resp = site.handle(req)
         if resp.status != 200 or resp.streaming:
             return resp

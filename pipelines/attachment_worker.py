@@ -66,8 +66,9 @@ def pdf_result(path: str) -> dict:
         warnings.append(f"pdf: {len(scanned)} of {len(pages)} pages are images without text (partly scanned)")
     tables, table_warnings = pdf_tables.ruled_tables(path) if source == "text_layer" else ([], [])
     warnings.extend(table_warnings)
+    specs = pdf_tables.merged_specs(tables)  # first: it mends rows a page broke, for the text too
     text = pdf_text.layout_text(pages, tables)
-    return {"text": text, "needs_ocr": False, "warnings": warnings, "tables": pdf_tables.merged_specs(tables),
+    return {"text": text, "needs_ocr": False, "warnings": warnings, "tables": specs,
             "text_source": source, "ocr_confidence": confidence}
 
 

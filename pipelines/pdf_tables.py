@@ -12,19 +12,30 @@ page with the same columns is one table (the template's table 三 usually breaks
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pipelines.rules import attachments as rules
 from pipelines.tables import TableSpec
+
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
+
+
+Grid = dict[tuple[int, int], list]  # (row, column) of a cell's top left -> [text, colspan, rowspan]
 
 
 @dataclass
 class PageTable:
     page: int  # 0-based
     bbox: tuple[float, float, float, float]  # x0, top, x1, bottom (PDF points, origin top left)
-    spec: TableSpec
+    cells: Grid
+    shape: tuple[int, int]  # rows, columns
     columns: list[float]  # x positions of the column rules
     continues: bool = False  # the rest of the table before it, broken by a page
+
+    @property
+    def spec(self) -> TableSpec:
+        return _to_spec(self.cells, self.shape)
 
 
 def _cluster(values: list[float], tol: float) -> list[float]:
@@ -35,40 +46,44 @@ def _cluster(values: list[float], tol: float) -> list[float]:
     return out
 
 
-def _index(edges: list[float], v: float, tol: float) -> int:
+def _index(edges: list[float], v: float) -> int:
     return min(range(len(edges)), key=lambda i: abs(edges[i] - v)) if edges else 0
 
 
-def _spec(table: object) -> tuple[TableSpec, list[float]]:
+def _grid(table: object) -> tuple[Grid, tuple[int, int], list[float]]:
     """Cells with their spans from the cell boxes: a box over k column rules spans k columns."""
     tol = rules.PDF_TABLE_EDGE_TOLERANCE
     texts = table.extract()  # type: ignore[attr-defined]
     boxes = [list(r.cells) for r in table.rows]  # type: ignore[attr-defined]
     xs = _cluster([v for row in boxes for c in row if c for v in (c[0], c[2])], tol)
     ys = _cluster([v for row in boxes for c in row if c for v in (c[1], c[3])], tol)
-    placed: dict[tuple[int, int], tuple[str, int, int]] = {}
-    covered: set[tuple[int, int]] = set()
+    cells: Grid = {}
     for r, row in enumerate(boxes):
         for k, box in enumerate(row):
             if not box:
                 continue
-            c0, c1 = _index(xs, box[0], tol), _index(xs, box[2], tol)
-            r0, r1 = _index(ys, box[1], tol), _index(ys, box[3], tol)
-            if (r0, c0) in placed or c1 <= c0 or r1 <= r0:
+            c0, c1 = _index(xs, box[0]), _index(xs, box[2])
+            r0, r1 = _index(ys, box[1]), _index(ys, box[3])
+            if (r0, c0) in cells or c1 <= c0 or r1 <= r0:
                 continue
             text = texts[r][k] if r < len(texts) and k < len(texts[r]) else ""
-            placed[(r0, c0)] = (text or "", c1 - c0, r1 - r0)
-            covered.update((rr, cc) for rr in range(r0, r1) for cc in range(c0, c1))
+            cells[(r0, c0)] = [text or "", c1 - c0, r1 - r0]
+    return cells, (max(len(ys) - 1, 0), max(len(xs) - 1, 0)), xs
+
+
+def _to_spec(cells: Grid, shape: tuple[int, int]) -> TableSpec:
+    covered = {(r0 + i, c0 + j) for (r0, c0), (_, cs, rs) in cells.items() for i in range(rs) for j in range(cs)}
     spec: TableSpec = []
-    for r in range(max(len(ys) - 1, 0)):
+    for r in range(shape[0]):
         row = []
-        for c in range(max(len(xs) - 1, 0)):
-            if (r, c) in placed:
-                row.append(placed[(r, c)])
+        for c in range(shape[1]):
+            if (r, c) in cells:
+                text, cs, rs = cells[(r, c)]
+                row.append((text, cs, rs))
             elif (r, c) not in covered:
                 row.append(("", 1, 1))  # a slot no box covers: keep the columns aligned
         spec.append(row)
-    return spec, xs
+    return spec
 
 
 def ruled_tables(path: str) -> tuple[list[PageTable], list[str]]:
@@ -94,11 +109,11 @@ def ruled_tables(path: str) -> tuple[list[PageTable], list[str]]:
                 continue
             height = page.rect.height
             for table in found:
-                spec, xs = _spec(table)
-                if len(xs) < 3 or not spec:
+                cells, shape, xs = _grid(table)
+                if len(xs) < 3 or not cells:
                     continue  # a framed paragraph, not a table
                 x0, top, x1, bottom = table.bbox
-                current = PageTable(number, (x0, top, x1, bottom), spec, xs)
+                current = PageTable(number, (x0, top, x1, bottom), cells, shape, xs)
                 prev = out[-1] if out else None
                 if (prev and prev.page == number - 1 and top < rules.PDF_PAGE_BAND * height
                         and not [t for t in out if t.page == number]
@@ -109,12 +124,44 @@ def ruled_tables(path: str) -> tuple[list[PageTable], list[str]]:
     return out, warnings
 
 
+def _is_number(text: str) -> bool:
+    return bool(_NUMBER.match("".join(text.split()).replace(",", "")))
+
+
+def _mend_broken_row(before: PageTable, after: PageTable) -> None:
+    """A row the page broke (Word lets a row run over a page): its rest opens the next page with
+    label text and no numbers, while the row before the break has numbers. Append the rest's text to
+    the cells above it and drop the rest's row."""
+    first = {(r, c): v for (r, c), v in after.cells.items() if r == 0}
+    if not first or any(_is_number(v[0]) for v in first.values()):
+        return
+    last_row = before.shape[0] - 1
+    ends = {(r, c): v for (r, c), v in before.cells.items() if r + v[2] - 1 == last_row}
+    if not any(_is_number(v[0]) for v in ends.values()):
+        return
+    for (_, c), (text, _, _) in first.items():
+        owner = next((v for (r, c0), v in ends.items() if c0 <= c < c0 + v[1]), None)
+        if owner is not None and text.strip():
+            owner[0] = owner[0] + text
+    rest: Grid = {}
+    for (r, c), v in after.cells.items():
+        if r == 0 and v[2] > 1:
+            rest[(0, c)] = [v[0] if (0, c) not in first else "", v[1], v[2] - 1]
+        elif r > 0:
+            rest[(r - 1, c)] = v
+    after.cells = rest
+    after.shape = (after.shape[0] - 1, after.shape[1])
+
+
 def merged_specs(tables: list[PageTable]) -> list[TableSpec]:
     """The tables as the statistics walk wants them: continuations joined to the table they continue."""
     specs: list[TableSpec] = []
+    prev: PageTable | None = None
     for t in tables:
-        if t.continues and specs:
-            specs[-1] = specs[-1] + t.spec
+        if t.continues and specs and prev is not None:
+            _mend_broken_row(prev, t)
+            specs[-1] = specs[-1][: -prev.shape[0]] + prev.spec + t.spec
         else:
-            specs.append(list(t.spec))
+            specs.append(t.spec)
+        prev = t
     return specs

@@ -1,16 +1,28 @@
-"""Crawl cost: gongkai's full crawl of the fixture web against bare Scrapy fetching the same URLs.
+"""Crawl throughput: gongkai against bare Scrapy on the same URLs, at 0 and 50 ms server wait.
 
-Run: .venv/bin/python -m benchmarks.crawl [--rounds N]
+Run: .venv/bin/python -m benchmarks.crawl [--portals 60] [--rounds N] [--waits 0,0.05] [--inprocess]
 
-Both run side by side in one invocation, each as its own process through the same fixture web,
-so the figures are ratios on the same machine at the same moment. Reported per run: pages, wall
-seconds, CPU seconds (user+sys of the crawl process and its children), CPU ms per page, peak RSS,
-and for gongkai alone the offline extraction cost (`gongkai replay` of the crawl's own WARCs).
+The web is the generated fixture web (tests/fixtureweb/generated), --portals portals from seed
+--first-seed on; --portals 0 is the hand-written fixture web. For each server wait, one round is:
+a gongkai crawl of that web (through a proxy that holds
+every response `wait` seconds: benchmarks/latency_proxy.py), then bare Scrapy
+(benchmarks/baseline_spider.py) fetching exactly the URLs gongkai fetched, through the same proxy.
+With --inprocess, also gongkai with GONGKAI_EXTRACT_WORKERS=0 (extraction on the reactor thread,
+as before the worker pool), so the pool's effect is a ratio in the same run. Rounds alternate the
+systems, so machine noise (2 shared cores) lands on all of them; the ratio is of sums over rounds.
+
+pages/s is requests served (the fixture web's log) over the crawl's span: first to last request,
+so interpreter start-up and shutdown are not counted for either. CPU is user+sys of the crawl
+process and its children (extraction workers included: they are joined), from wait4.
+
+Then CPU per report page: build_report against trafilatura.extract on the report pages of the
+crawl's own WARCs, alternated in this process, best of 3.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -21,65 +33,171 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.latency_proxy import LatencyProxy  # noqa: E402
 from tests.conftest import FAST, GONGKAI, proxy_env  # noqa: E402
 from tests.fixtureweb import FixtureWeb  # noqa: E402
 
+SCRAPY = str(ROOT / ".venv" / "bin" / "scrapy")
+START_URLS: list[str] = []  # of the web being measured
 
-def _measure(cmd: list[str], env: dict[str, str]) -> dict:
-    """Run a command; its own CPU time and peak RSS from wait4 (not the max over all children)."""
+
+def measure(cmd: list[str], env: dict[str, str]) -> dict:
+    """Run a command; CPU (its own and its waited-for children's) and peak RSS from wait4."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     stderr = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
-        raise SystemExit(f"{cmd[:3]} failed ({code}):\n{stderr[-2000:]}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "maxrss_mb": usage.ru_maxrss / 1024}
+        raise SystemExit(f"{' '.join(cmd[:3])} failed ({code}):\n{stderr[-3000:]}")
+    return {"wall": time.perf_counter() - start, "cpu": usage.ru_utime + usage.ru_stime,
+            "maxrss_mb": usage.ru_maxrss / 1024}
 
 
-def run_once(web: FixtureWeb, work: Path, n: int) -> tuple[dict, dict, dict]:
-    env = proxy_env(web)
-    out = work / f"job{n}"
+def served(web: FixtureWeb, before: int) -> tuple[list, float]:
+    """Requests the web served since `before`, and the span from the first to the last."""
+    reqs = web.requests()[before:]
+    span = (reqs[-1].time - reqs[0].time) if len(reqs) > 1 else 0.0
+    return reqs, max(span, 1e-3)
+
+
+def run_gongkai(web: FixtureWeb, env: dict, out: Path, *extra: str) -> tuple[dict, list[str]]:
     web.reset()
     before = len(web.requests())
-    g = _measure([*GONGKAI, "crawl", *web.start_urls, "--out", str(out), *FAST], env)
-    urls = [r.url for r in web.requests()[before:] if r.method == "GET" and not r.url.endswith("/robots.txt")]
-    g["pages"] = len(web.requests()) - before
-    urls_file = work / f"urls{n}.txt"
-    urls_file.write_text("\n".join(urls), encoding="utf-8")
+    row = measure([*GONGKAI, "crawl", *START_URLS, "--out", str(out), *FAST, "-q", *extra], env)
+    reqs, span = served(web, before)
+    row.update(pages=len(reqs), span=span)
+    urls = [r.url for r in reqs if r.method == "GET" and not r.url.endswith("/robots.txt")]
+    return row, urls
 
+
+def run_baseline(web: FixtureWeb, env: dict, urls_file: Path) -> dict:
     web.reset()
     before = len(web.requests())
-    b = _measure([str(ROOT / ".venv" / "bin" / "scrapy"), "runspider", str(ROOT / "benchmarks" / "baseline_spider.py"),
-                  "-a", f"urls_file={urls_file}"], env)
-    b["pages"] = len(web.requests()) - before
+    row = measure([SCRAPY, "runspider", str(ROOT / "benchmarks" / "baseline_spider.py"),
+                   "-a", f"urls_file={urls_file}"], env)
+    reqs, span = served(web, before)
+    row.update(pages=len(reqs), span=span)
+    return row
 
-    r = _measure([*GONGKAI, "replay", str(out / "warc"), "--out", str(work / f"replay{n}.jsonl")], env)
-    r["reports"] = sum(1 for _ in open(work / f"replay{n}.jsonl", encoding="utf-8"))
-    return g, b, r
+
+def crawl_rounds(web: FixtureWeb, work: Path, wait: float, rounds: int, inprocess: bool) -> dict[str, list[dict]]:
+    rows: dict[str, list[dict]] = {"bare scrapy": [], "gongkai": []}
+    if inprocess:
+        rows["gongkai, extraction in-process"] = []
+    with LatencyProxy(web.proxy_url, wait) as proxy:
+        env = proxy_env(web)
+        env["http_proxy"] = env["HTTP_PROXY"] = proxy.proxy_url
+        for n in range(rounds):
+            tag = f"w{int(wait * 1000)}r{n}"
+            g, urls = run_gongkai(web, env, work / f"{tag}-gongkai")
+            rows["gongkai"].append(g)
+            urls_file = work / f"{tag}-urls.txt"
+            urls_file.write_text("\n".join(urls), encoding="utf-8")
+            rows["bare scrapy"].append(run_baseline(web, env, urls_file))
+            if inprocess:
+                g0, _ = run_gongkai(web, env, work / f"{tag}-inproc", "--set", "GONGKAI_EXTRACT_WORKERS=0")
+                rows["gongkai, extraction in-process"].append(g0)
+    return rows
+
+
+def pages_per_s(rows: list[dict]) -> float:
+    return sum(r["pages"] for r in rows) / sum(r["span"] for r in rows)
+
+
+def print_crawl_table(wait: float, rows: dict[str, list[dict]]) -> None:
+    print(f"\n-- server wait {wait * 1000:.0f} ms --")
+    print("run | pages | span s | wall s | pages/s | CPU s | CPU ms/page | peak RSS MB (main process)")
+    for name, runs in rows.items():
+        for r in runs:
+            print(f"{name} | {r['pages']} | {r['span']:.2f} | {r['wall']:.2f} | {r['pages'] / r['span']:.1f} | "
+                  f"{r['cpu']:.2f} | {1000 * r['cpu'] / max(r['pages'], 1):.1f} | {r['maxrss_mb']:.0f}")
+    base = pages_per_s(rows["bare scrapy"])
+    for name, runs in rows.items():
+        if name != "bare scrapy":
+            print(f"{name} / bare scrapy, pages/s: x{pages_per_s(runs) / base:.2f}")
+
+
+def report_pages(warc_dir: Path) -> list:
+    """HTML pages of a crawl's WARCs that build_report turns into a report."""
+    from archive.reader import iter_response_pages
+    from pipelines.report import build_report, is_html
+
+    pages = []
+    for path in sorted(warc_dir.glob("*.warc.gz")):
+        for page in iter_response_pages(path):
+            if page.status == 200 and is_html(page) and build_report(page) is not None:
+                page.parsed = None
+                pages.append(page)
+    return pages
+
+
+def cpu_per_report_page(pages: list, repeats: int = 3) -> dict[str, float]:
+    """Median-free best-of-N CPU ms per page of each system, alternated in this process."""
+    import copy
+
+    import trafilatura
+
+    from pipelines.report import build_report
+
+    def gongkai(page) -> None:
+        build_report(copy.copy(page))  # a fresh page: its one parse is part of the cost
+
+    def bare_trafilatura(page) -> None:
+        trafilatura.extract(page.body, url=page.url, include_tables=True)
+
+    best: dict[str, float] = {}
+    for _ in range(repeats):
+        for name, fn in (("gongkai build_report", gongkai), ("trafilatura.extract", bare_trafilatura)):
+            t0 = time.process_time()
+            for page in pages:
+                fn(page)
+            ms = 1000 * (time.process_time() - t0) / max(len(pages), 1)
+            best[name] = min(best.get(name, ms), ms)
+    return best
+
+
+@contextlib.contextmanager
+def serve(portals: int, first_seed: int):
+    if not portals:
+        with FixtureWeb() as web:
+            START_URLS[:] = web.start_urls
+            yield web
+        return
+    from tests.fixtureweb.generated import GeneratedWeb
+
+    gen = GeneratedWeb(range(first_seed, first_seed + portals))
+    START_URLS[:] = gen.start_urls
+    with gen.serve() as web:
+        yield web
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--waits", default="0,0.05", help="server waits in seconds, comma-separated")
+    parser.add_argument("--inprocess", action="store_true", help="also run gongkai with extraction in-process")
+    parser.add_argument("--portals", type=int, default=60, help="generated portals (0: the hand-written web)")
+    parser.add_argument("--first-seed", type=int, default=2000)
     args = parser.parse_args()
-    rows = []
-    with FixtureWeb() as web, tempfile.TemporaryDirectory() as tmp:
-        for n in range(args.rounds):
-            rows.append(run_once(web, Path(tmp), n))
-    print("run | pages | wall s | CPU s | CPU ms/page | peak RSS MB")
-    for name, idx in (("bare scrapy (baseline)", 1), ("gongkai crawl", 0)):
-        for g in (row[idx] for row in rows):
-            print(f"{name} | {g['pages']} | {g['wall']:.2f} | {g['cpu']:.2f} | {1000 * g['cpu'] / max(g['pages'], 1):.1f} | {g['maxrss_mb']:.0f}")
-    cpu_ratio = sum(r[0]["cpu"] for r in rows) / max(sum(r[1]["cpu"] for r in rows), 1e-9)
-    wall_ratio = sum(r[0]["wall"] for r in rows) / max(sum(r[1]["wall"] for r in rows), 1e-9)
-    rss_ratio = max(r[0]["maxrss_mb"] for r in rows) / max(max(r[1]["maxrss_mb"] for r in rows), 1e-9)
-    print(f"gongkai / baseline: CPU x{cpu_ratio:.2f}, wall x{wall_ratio:.2f}, peak RSS x{rss_ratio:.2f}")
-    for r in rows:
-        print(f"offline extraction (gongkai replay): {r[2]['reports']} reports, CPU {r[2]['cpu']:.2f}s "
-              f"= {1000 * r[2]['cpu'] / max(r[2]['reports'], 1):.0f} ms/report incl. start-up, wall {r[2]['wall']:.2f}s")
-    print(f"pages/s (gongkai, wall): {sum(r[0]['pages'] for r in rows) / sum(r[0]['wall'] for r in rows):.1f}")
+    waits = [float(w) for w in args.waits.split(",") if w]
+    print(f"cores: {len(os.sched_getaffinity(0))}, load average at start: {os.getloadavg()[0]:.1f} "
+          "(shared machine: compare the ratios, which are taken side by side)")
+    with serve(args.portals, args.first_seed) as web, tempfile.TemporaryDirectory() as tmp:
+        print(f"web: {args.portals or 'hand-written'} portals, {len(START_URLS)} start URLs")
+        work = Path(tmp)
+        first_job = None
+        for wait in waits:
+            rows = crawl_rounds(web, work, wait, args.rounds, args.inprocess)
+            print_crawl_table(wait, rows)
+            first_job = first_job or work / f"w{int(wait * 1000)}r0-gongkai"
+        pages = report_pages(first_job / "warc")
+        costs = cpu_per_report_page(pages)
+        print(f"\n-- CPU per report page ({len(pages)} report pages of the crawl's WARCs, best of 3) --")
+        for name, ms in costs.items():
+            print(f"{name}: {ms:.1f} ms")
+        print(f"gongkai / trafilatura: x{costs['gongkai build_report'] / costs['trafilatura.extract']:.2f}")
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
     return 0
 
 

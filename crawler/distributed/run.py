@@ -1,0 +1,158 @@
+"""Entry points of a distributed crawl: the coordinator (`gongkai crawl --workers N`) and a worker
+(`gongkai worker --redis URL --out DIR`). crawler/cli.py parses the arguments and calls these."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+from crawler.distributed.merge import WORKERS_DIR, merge_job
+from crawler.distributed.redis_server import LocalRedis, RedisUnavailable, _die_with_parent
+from crawler.distributed.scheduler import JobKeys
+
+logger = logging.getLogger(__name__)
+
+# The Scrapy components a worker runs on top of the normal crawl (crawler/settings.py).
+WORKER_SETTINGS = {
+    "SCHEDULER": "crawler.distributed.scheduler.JobScheduler",
+}
+WORKER_DOWNLOADER_MIDDLEWARES = {
+    # Innermost: a lease is taken last and given back first, before retries decide anything.
+    "crawler.distributed.politeness.SharedHostLeases": 990,
+    # Outermost for exceptions: sees only failures no middleware retried.
+    "crawler.distributed.ack.InflightAckDownloaderMiddleware": 1,
+}
+WORKER_SPIDER_MIDDLEWARES = {"crawler.distributed.ack.InflightAckSpiderMiddleware": 1}
+WORKER_EXTENSIONS = {"crawler.distributed.idle.DistributedJob": 700}
+
+
+def _redis(url: str):
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+def register_job(redis_url: str, urls: list[str]) -> str:
+    job = uuid.uuid4().hex[:12]
+    server = _redis(redis_url)
+    keys = JobKeys(job)
+    server.rpush(keys.start_urls, *urls)
+    server.sadd("gongkai:jobs", job)
+    return job
+
+
+def find_job(redis_url: str, job: str | None) -> tuple[str, list[str]]:
+    server = _redis(redis_url)
+    jobs = sorted(j.decode() for j in server.smembers("gongkai:jobs"))
+    if job is None:
+        if len(jobs) != 1:
+            raise SystemExit(f"gongkai worker: {len(jobs)} jobs on this Redis ({', '.join(jobs) or 'none'}); "
+                             "name one with --job")
+        job = jobs[0]
+    urls = [u.decode() for u in server.lrange(JobKeys(job).start_urls, 0, -1)]
+    if not urls:
+        raise SystemExit(f"gongkai worker: no job {job} on this Redis")
+    return job, urls
+
+
+def clear_job(redis_url: str, job: str) -> None:
+    server = _redis(redis_url)
+    for key in server.scan_iter(match=JobKeys(job).all_keys_pattern(), count=1000):
+        server.delete(key)
+    server.srem("gongkai:jobs", job)
+
+
+def run_worker(redis_url: str, out: Path, *, job: str | None, name: str | None, overrides: list[str],
+               log_level: str = "INFO") -> int:
+    """One worker: the normal `reports` crawl with the shared scheduler, into DIR/workers/<name>/."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.core.engine import ExecutionEngine
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    job, urls = find_job(redis_url, job)
+    name = name or f"{socket.gethostname()}-{os.getpid()}"
+    worker_out = out / WORKERS_DIR / name
+    settings = get_project_settings()
+    for key, value in WORKER_SETTINGS.items():
+        settings.set(key, value, priority="cmdline")
+    for setting, extra in (("DOWNLOADER_MIDDLEWARES", WORKER_DOWNLOADER_MIDDLEWARES),
+                           ("SPIDER_MIDDLEWARES", WORKER_SPIDER_MIDDLEWARES), ("EXTENSIONS", WORKER_EXTENSIONS)):
+        settings.set(setting, {**settings.getdict(setting), **extra}, priority="cmdline")
+    settings.set("REDIS_URL", redis_url, priority="cmdline")
+    settings.set("GONGKAI_JOB_ID", job, priority="cmdline")
+    settings.set("GONGKAI_WORKER_NAME", name, priority="cmdline")
+    settings.set("GONGKAI_OUT_DIR", str(worker_out), priority="cmdline")
+    settings.set("GONGKAI_WARC_PREFIX", f"{settings.get('GONGKAI_WARC_PREFIX')}-{name}", priority="cmdline")
+    settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    for pair in overrides:
+        key, _, value = pair.partition("=")
+        settings.set(key, value, priority="cmdline")
+    # An idle worker must notice within a poll what the others queued, not after Scrapy's 5 s heartbeat.
+    ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = settings.getfloat("GONGKAI_DISTRIBUTED_POLL", 0.5)
+    process = CrawlerProcess(settings)
+    holder = process.create_crawler("reports")
+    process.crawl(holder, start_urls=",".join(urls))
+    process.start()
+    reason = holder.stats.get_value("finish_reason")
+    print(f"gongkai worker {name}: job {job} {reason}; output in {worker_out}/")
+    return 0 if reason == "finished" else 1
+
+
+def run_crawl(urls: list[str], out: Path, workers: int, *, overrides: list[str], log_level: str = "INFO",
+              redis_url: str | None = None) -> int:
+    """A local Redis, `workers` worker processes, then one merged job directory."""
+    out.mkdir(parents=True, exist_ok=True)
+    local = None
+    if redis_url is None:
+        try:
+            local = LocalRedis().start()
+        except RedisUnavailable as exc:
+            print(f"gongkai: {exc}", file=sys.stderr)
+            return 2
+        redis_url = local.url
+    procs: list[subprocess.Popen] = []
+    job = None
+
+    def stop(signum, frame) -> None:  # pass the signal on: workers shut down cleanly
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        job = register_job(redis_url, urls)
+        per_worker = max(1, (len(os.sched_getaffinity(0)) + workers - 1) // workers)
+        base = [sys.executable, "-m", "crawler.cli", "worker", "--redis", redis_url, "--out", str(out),
+                "--job", job, "--log-level", log_level, "--set", f"GONGKAI_EXTRACT_WORKERS={per_worker}"]
+        for n in range(1, workers + 1):
+            cmd = base + ["--name", f"w{n}"] + [arg for pair in overrides for arg in ("--set", pair)]
+            procs.append(subprocess.Popen(cmd, preexec_fn=_die_with_parent))
+        codes = [proc.wait() for proc in procs]
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if job is not None:
+            try:
+                clear_job(redis_url, job)
+            except Exception as exc:  # the Redis went away: nothing left to clear
+                logger.warning("Could not clear job %s: %s", job, exc)
+        if local is not None:
+            local.stop()
+    merged = merge_job(out)
+    print(f"gongkai: {workers} workers ({', '.join(f'w{n}: exit {c}' for n, c in enumerate(codes, 1))}); "
+          f"{merged['reports']} reports, {merged['warcs']} WARC files, {merged['index_lines']} index lines; "
+          f"output in {out}/ (reports.jsonl, warc/, index.cdxj, workers/)")
+    for d in merged["damage"]:
+        print(f"gongkai: damaged WARC {d.warc_file} at offset {d.offset}: {d.reason}", file=sys.stderr)
+    return 0 if all(c == 0 for c in codes) and not merged["damage"] else 1

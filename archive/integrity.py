@@ -23,11 +23,13 @@ the record is read and marked. Policy and its reasons: docs/archive.md.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
 import re
 import tempfile
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -111,6 +113,16 @@ def archive_files(path: Path) -> list[Path]:
     return sorted(p for p in base.rglob("*") if p.name.endswith(ARCHIVE_SUFFIXES) and p.is_file())
 
 
+class _QuietArchiveIterator(ArchiveIterator):
+    """warcio's iterator, minus the warning it writes straight to sys.stderr (three lines) when a
+    record's Content-Length misses the record boundary: the scan reports that damage itself,
+    counted by err_count as before."""
+
+    def _consume_blanklines(self):
+        with contextlib.redirect_stderr(io.StringIO()):
+            return super()._consume_blanklines()
+
+
 class _Window(io.RawIOBase):
     """bytes [start, end) of a file, with the file's own offsets (what warcio reports)."""
 
@@ -177,7 +189,7 @@ def _scan_plain(scan: ArchiveScan, fh: BinaryIO, name: str) -> None:
     pos = 0
     while pos < scan.size:
         fh.seek(pos)
-        it = ArchiveIterator(fh, check_digests=True, arc2warc=True)
+        it = _QuietArchiveIterator(fh, check_digests=True, arc2warc=True)
         start = last_end = pos
         last: tuple[int, str | None] | None = None  # (offset, problem) of the last record read
         failure: tuple[int, str] | None = None
@@ -277,7 +289,7 @@ def _scan_gzip(scan: ArchiveScan, fh: BinaryIO, name: str) -> None:
         with data:
             found, problems = [], []
             try:
-                it = ArchiveIterator(data, check_digests=True, arc2warc=True)
+                it = _QuietArchiveIterator(data, check_digests=True, arc2warc=True)
                 for record in it:
                     err_before = it.err_count
                     problem = _read_whole(record)
@@ -295,10 +307,21 @@ def _scan_gzip(scan: ArchiveScan, fh: BinaryIO, name: str) -> None:
                 scan.damage.append(Damage(name, pos, problems[-1] if problems else "empty gzip member"))
             bad_run = True
         elif len(found) == 1 and problems[0] and CUT_SHORT in problems[0]:
-            # A record split over gzip members (or cut): not read; the members after it that
-            # do not start a record belong to the same damage.
-            scan.damage.append(Damage(name, pos, problems[0]))
-            bad_run = True
+            # A record its writer split over several gzip members is whole, and warcio reads it
+            # across them: read, and reported. Else (cut) it is not read, and the members after it
+            # that do not start a record belong to the same damage.
+            spanned = _record_across_members(fh, pos, scan.size)
+            if spanned is None:
+                scan.damage.append(Damage(name, pos, problems[0]))
+                bad_run = True
+            else:
+                record, span_end, count, problem = spanned
+                scan.records.append(_info(record, pos, span_end - pos))
+                scan.damage.append(Damage(name, pos, f"{record.rec_type} record split over {count} gzip members"
+                                                     + (f"; {problem}" if problem else "")))
+                scan.pieces.append(("members", pos, span_end))
+                pos, bad_run = span_end, False
+                continue
         elif len(found) == 1:
             scan.records.append(_info(found[0], pos, end - pos))
             if problems[0]:
@@ -318,6 +341,34 @@ def _scan_gzip(scan: ArchiveScan, fh: BinaryIO, name: str) -> None:
             scan.pieces.append(("multi", pos, end))
             bad_run = False
         pos = end
+
+
+def _record_across_members(fh: BinaryIO, start: int, size: int, most: int = 16):
+    """(record, end, members, problem) when the record starting at `start` completes within the
+    next few gzip members; None when it does not (it is cut)."""
+    joined = io.BytesIO()
+    pos = start
+    for count in range(1, most + 1):
+        end, data, error = _inflate_member(fh, pos, size)
+        if error:
+            return None
+        with data:
+            joined.write(data.read())
+        if count > 1:
+            joined.seek(0)
+            it = _QuietArchiveIterator(joined, check_digests=True, arc2warc=True)
+            try:
+                record = next(iter(it))
+                problem = _read_whole(record)
+            except READ_ERRORS:
+                return None
+            if not (problem and CUT_SHORT in problem):
+                return record, end, count, problem
+            joined.seek(0, io.SEEK_END)
+        pos = end
+        if pos >= size:
+            return None
+    return None
 
 
 def _next_gzip_member(fh: BinaryIO, start: int, size: int) -> int | None:
@@ -348,9 +399,12 @@ def scan_archive(path: Path, name: str | None = None) -> ArchiveScan:
     path = Path(path)
     name = name or str(path)
     st = path.stat()
-    key = (f"{path.resolve()}|{name}", st.st_size, st.st_mtime_ns)
+    key = (f"{path.resolve()}|{name}", st.st_size, st.st_mtime_ns, st.st_ino)
     if key in _CACHE:
         return _CACHE[key]
+    # A file changed within the clock's granularity of its last scan could look unchanged (git's
+    # "racy" timestamps): only files older than that are cached.
+    cacheable = time.time() - st.st_mtime > 2.0
     scan = ArchiveScan(path, st.st_size)
     with open(path, "rb") as fh:
         if st.st_size == 0:
@@ -359,9 +413,10 @@ def scan_archive(path: Path, name: str | None = None) -> ArchiveScan:
             _scan_gzip(scan, fh, name)
         else:
             _scan_plain(scan, fh, name)
-    if len(_CACHE) > 256:
-        _CACHE.clear()
-    _CACHE[key] = scan
+    if cacheable:
+        if len(_CACHE) > 256:
+            _CACHE.clear()
+        _CACHE[key] = scan
     return scan
 
 
@@ -385,14 +440,19 @@ class PieceIterator:
                 continue
             if kind == "multi":
                 _end, data, _err = _inflate_member(self.fh, start, self.scan.size)
-                self._it, self._fixed, self.seekable = ArchiveIterator(data, **self.iter_args), (start, end - start), False
+                self._it, self._fixed, self.seekable = _QuietArchiveIterator(data, **self.iter_args), (start, end - start), False
             else:
-                self._it = ArchiveIterator(_Window(self.fh, start, end), **self.iter_args)
+                self._it = _QuietArchiveIterator(_Window(self.fh, start, end), **self.iter_args)
                 self._fixed, self.seekable = None, True
             try:
                 yield from self._it
             except READ_ERRORS as exc:  # the scan read this piece whole; a second read should too
                 logger.error("%s: piece at %d not read again: %r", self.scan.path, start, exc)
+
+    def record_start(self) -> int:
+        """Offset of the record last yielded, without reading it (get_record_offset() reads the
+        record to its end, which leaves nothing for content_stream())."""
+        return self._fixed[0] if self._fixed else self._it.offset
 
     def get_record_offset(self) -> int:
         return self._fixed[0] if self._fixed else self._it.get_record_offset()
@@ -415,7 +475,7 @@ def iter_archive_records(path: Path, *, name: str | None = None, damage: list[Da
     with open(path, "rb") as fh:
         it = PieceIterator(fh, scan, arc2warc=True, **iter_args)
         for record in it:
-            yield it.get_record_offset(), record
+            yield it.record_start(), record
 
 
 def cut_torn_tail(path: Path) -> tuple[int, int, str | None]:

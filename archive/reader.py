@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from archive.integrity import Damage, iter_archive_records
-from archive.revisit import OriginalFinder, parse_location, read_original_payload
+from archive.revisit import OriginalFinder, parse_location, read_original
 from archive.warcwriter import REFERS_TO_LOCATION
 from pipelines.page import FetchedPage
 
@@ -43,17 +43,20 @@ def iter_response_pages(path: Path, *, name: str | None = None, damage: list[War
     name = name or str(path)
     finder = finder or OriginalFinder([path])
     for offset, record in iter_archive_records(path, name=name, damage=damage):
-        if record.rec_type not in ("response", "revisit") or record.http_headers is None:
-            continue
         url = record.rec_headers.get_header("WARC-Target-URI") or ""
-        if not url.startswith("http"):
+        if record.rec_type not in ("response", "revisit") or not url.startswith("http"):
+            continue
+        if record.rec_type == "response" and record.http_headers is None:
             continue
         extra = {}
+        http = record.http_headers
         if record.rec_type == "revisit":
-            # The page a revisit stands for: its HTTP head, the payload it refers to.
+            # The page a revisit stands for: its HTTP head (the original's when it kept none, as
+            # headers-less WARC/1.0 revisits do), the payload it refers to.
             original = finder.find(record, path)
-            body = read_original_payload(*original) if original else None
-            if body is None:
+            original_http, body = read_original(*original) if original else (None, None)
+            http = http or original_http
+            if body is None or http is None:
                 logger.warning("Revisit %s#%d (%s): its original is not among the files given; skipped",
                                name, offset, url)
                 if unresolved is not None:
@@ -72,14 +75,14 @@ def iter_response_pages(path: Path, *, name: str | None = None, damage: list[War
                                name, offset, url, truncated)
                 extra["warc_truncated"] = truncated
         headers: dict[str, str] = {}
-        for key, value in record.http_headers.headers:
+        for key, value in http.headers:
             k = key.lower()
             headers[k] = f"{headers[k]}, {value}" if k in headers else value
         headers.pop("content-encoding", None)
         headers.pop("transfer-encoding", None)
         yield FetchedPage(
             url=url,
-            status=int(record.http_headers.get_statuscode() or 0),
+            status=int(http.get_statuscode() or 0),
             headers=headers,
             body=body,
             fetched_at=_warc_date_to_iso(record.rec_headers.get_header("WARC-Date")),

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 
+import surt
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
@@ -148,8 +149,9 @@ class OriginalFinder:
     1. our location hint (REFERS_TO_LOCATION), checked against WARC-Refers-To;
     2. WARC-Refers-To (a record id);
     3. without WARC-Refers-To (pywb, wget, WARC/1.0 writers): the response or resource record of
-       WARC-Refers-To-Target-URI (else the revisit's own URI) with the same payload digest, the one
-       of WARC-Refers-To-Date when given, else the latest not after the revisit.
+       WARC-Refers-To-Target-URI (else the revisit's own URI; compared by SURT key, so http and
+       https, www. or not, match as in pywb) with the same payload digest, the one of
+       WARC-Refers-To-Date when given, else the latest not after the revisit.
     """
 
     def __init__(self, paths: list[Path]) -> None:
@@ -166,7 +168,7 @@ class OriginalFinder:
                 if info.record_id:
                     self._by_id.setdefault(info.record_id, (path, info))
                 if info.rec_type in ("response", "resource") and info.target_uri:
-                    key = (info.target_uri, _norm_digest(info.payload_digest))
+                    key = (_url_key(info.target_uri), _norm_digest(info.payload_digest))
                     self._by_digest.setdefault(key, []).append((info.date or "", path, info))
 
     def find(self, revisit, path: Path) -> tuple[Path, RecordInfo] | None:
@@ -192,7 +194,7 @@ class OriginalFinder:
         uri = h.get_header("WARC-Refers-To-Target-URI") or h.get_header("WARC-Target-URI")
         if not digest or not uri:
             return None
-        candidates = self._by_digest.get((uri, digest), [])
+        candidates = self._by_digest.get((_url_key(uri), digest), [])
         if not candidates:
             return None
         wanted = h.get_header("WARC-Refers-To-Date")
@@ -206,19 +208,32 @@ class OriginalFinder:
         return found_path, info
 
 
+def _url_key(url: str) -> str:
+    """URLs the way pywb matches a revisit to its original: by SURT key (scheme, www., default
+    port and query order do not count)."""
+    try:
+        return surt.surt(url)
+    except Exception:  # surt raises on some non-URLs; the URL itself then
+        return url
+
+
 def _norm_digest(value: str | None) -> str:
     return (value or "").strip().upper()
 
 
-def read_original_payload(path: Path, info: RecordInfo) -> bytes | None:
-    """Decoded payload (Content-Encoding and chunking undone) of the record `info` of `path`."""
+def read_original(path: Path, info: RecordInfo):
+    """(HTTP head, decoded payload) of the record `info` of `path`: Content-Encoding and chunking
+    undone, as a client would see it; (None, None) if it cannot be read."""
+    def read(record):
+        return record.http_headers, record.content_stream().read()
+
     if info.seekable:
         with open(path, "rb") as fh:
             fh.seek(info.offset)
             for record in ArchiveIterator(fh, arc2warc=True):
-                return record.content_stream().read()
-        return None
-    for _offset, record in iter_archive_records(path):
-        if record.rec_headers.get_header("WARC-Record-ID") == info.record_id and _offset == info.offset:
-            return record.content_stream().read()
-    return None
+                return read(record)
+        return None, None
+    for offset, record in iter_archive_records(path):
+        if offset == info.offset and record.rec_headers.get_header("WARC-Record-ID") == info.record_id:
+            return read(record)
+    return None, None

@@ -142,12 +142,13 @@ _FIND_NEXT = """([texts, disabled, mark]) => {
   const wanted = new Set(texts.map(norm));
   const isDisabled = e => e.hasAttribute('disabled') || e.getAttribute('aria-disabled') === 'true' ||
     disabled.some(d => (' ' + (e.className || '') + ' ').toLowerCase().includes(d));
-  const all = document.querySelectorAll('a, button, input[type=button], input[type=submit], span, li, div, em, i');
-  for (const e of all) {
-    const label = norm(e.tagName === 'INPUT' ? e.value : e.textContent);
-    const named = wanted.has(label) || wanted.has(norm(e.getAttribute('title'))) ||
-      wanted.has(norm(e.getAttribute('aria-label')));
-    if (!named || isDisabled(e) || (e.parentElement && isDisabled(e.parentElement))) continue;
+  const named = e => wanted.has(norm(e.tagName === 'INPUT' ? e.value : e.textContent)) ||
+    wanted.has(norm(e.getAttribute('title'))) || wanted.has(norm(e.getAttribute('aria-label')));
+  const all = [...document.querySelectorAll('a, button, input[type=button], input[type=submit], span, li, div, em, i')];
+  const matches = all.filter(named);
+  // The control itself, not the box around it: a match that holds another match is not clicked.
+  for (const e of matches.filter(e => !matches.some(o => o !== e && e.contains(o)))) {
+    if (isDisabled(e) || (e.parentElement && isDisabled(e.parentElement))) continue;
     if (!(e.offsetWidth || e.offsetHeight || e.getClientRects().length)) continue;
     const href = (e.getAttribute('href') || '').trim();
     // A real link to another page is the spider's to follow, statically; clicks are for script pagers.

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import lxml.html
 import pytest
@@ -18,12 +19,13 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.replay import replay_records
 from crawler import browser
 from crawler import settings as project_settings
+from pipelines.domains import registered_domain
 from pipelines.page import FetchedPage
 from tests.fixtureweb.server import FixtureWeb
 from tests.fixtureweb.site_js import BASE, JS_EXPECTED_REPORTS, JS_RENDERED_URLS, JS_START_URL, R_RENDER
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/lib/chromium/chromium")
+CHROMIUM = Path(project_settings.PLAYWRIGHT_LAUNCH_OPTIONS["executable_path"])
 
 
 def _page(html: str, url: str = "http://www.x.gov.cn/col/index.html", link_text: str | None = None) -> tuple:
@@ -97,19 +99,9 @@ def _crawl(fw: FixtureWeb, start: str, out: Path, *extra: str) -> subprocess.Com
     return subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=240)
 
 
-@pytest.fixture(scope="module")
-def js_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium not installed")
-    out = tmp_path_factory.mktemp("jscrawl")
-    with FixtureWeb() as fw:
-        proc = _crawl(fw, JS_START_URL, out)
-        requests = fw.requests()
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    reports = {json.loads(line)["url"]: json.loads(line) for line in (out / "reports.jsonl").open(encoding="utf-8")}
-    stats = json.loads((out / "crawl-stats.json").read_text(encoding="utf-8"))
+def _read_records(paths: list[Path]) -> list[dict]:
     records = []
-    for path in sorted((out / "warc").glob("*.warc.gz")):
+    for path in paths:
         with path.open("rb") as fh:
             for rec in ArchiveIterator(fh):
                 body = rec.content_stream().read() if rec.rec_type in ("response", "conversion") else b""
@@ -118,8 +110,30 @@ def js_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict:
                                 "refers_to": rec.rec_headers.get_header("WARC-Refers-To"),
                                 "http": rec.http_headers, "body": body,
                                 "raw_length": rec.rec_headers.get_header("Content-Length")})
-    return {"out": out, "reports": reports, "stats": stats, "records": records, "requests": requests,
-            "log": proc.stderr}
+    return records
+
+
+@pytest.fixture(scope="module")
+def js_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Two crawls of the JS site into one job directory: the first, and the re-crawl of an
+    unchanged site. The fixture web logs every request both received."""
+    assert CHROMIUM.exists(), f"{CHROMIUM} missing: scripts/setup.sh installs it"
+    out = tmp_path_factory.mktemp("jscrawl")
+    with FixtureWeb() as fw:
+        proc = _crawl(fw, JS_START_URL, out)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        first_files = sorted((out / "warc").glob("*.warc.gz"))
+        stats = json.loads((out / "crawl-stats.json").read_text(encoding="utf-8"))
+        reports = {json.loads(line)["url"]: json.loads(line) for line in (out / "reports.jsonl").open(encoding="utf-8")}
+        first_requests = fw.requests()
+        again = _crawl(fw, JS_START_URL, out)
+        assert again.returncode == 0, again.stderr[-3000:]
+        requests = fw.requests()
+    second_files = sorted(set((out / "warc").glob("*.warc.gz")) - set(first_files))
+    return {"out": out, "reports": reports, "stats": stats, "records": _read_records(first_files),
+            "files": first_files, "requests": first_requests, "all_requests": requests, "log": proc.stderr,
+            "second_records": _read_records(second_files),
+            "second_stats": json.loads((out / "crawl-stats.json").read_text(encoding="utf-8"))}
 
 
 def _stat(stats: dict, name: str) -> int:
@@ -131,17 +145,39 @@ def test_only_pages_that_need_it_are_rendered(js_crawl: dict) -> None:
     conversions = {r["url"] for r in js_crawl["records"] if r["type"] == "conversion"}
     assert conversions == JS_RENDERED_URLS
     assert _stat(js_crawl["stats"], "gongkai/browser/rendered") == len(JS_RENDERED_URLS)
-    # chromium's own requests went through the fixture proxy (its User-Agent is Scrapy's, its
-    # XHRs are not: they carry HeadlessChrome or no UA from Scrapy).
+    # What chromium asked for was fetched by Scrapy, through the proxy, as Scrapy: its user agent.
     xhr = [q for q in js_crawl["requests"] if q.url == f"{BASE}/xxgk/bmnb/data.json"]
     assert xhr, "the browser's XHR never reached the proxy"
+    assert all(q.headers.get("User-Agent", "").startswith("gongkai/") for q in xhr)
+
+
+def _host(url: str) -> str:
+    # CONNECT requests are logged as host:port
+    return (urlsplit(url).hostname if "://" in url else url.rsplit(":", 1)[0]) or ""
+
+
+def test_browser_stays_in_scope(js_crawl: dict) -> None:
+    """Nothing reached the proxy for a host outside the start host's registered domain (chromium's
+    background services, the page's offsite analytics script), nor a path robots.txt disallows."""
+    scope = registered_domain(JS_START_URL)
+    hosts = {_host(q.url) for q in js_crawl["all_requests"]}
+    assert hosts, "the fixture web logged nothing"
+    assert {h for h in hosts if registered_domain(f"http://{h}/") != scope} == set()
+    assert not [q for q in js_crawl["all_requests"] if q.method == "CONNECT"]
+    assert not [q.url for q in js_crawl["all_requests"] if "/manager/" in q.url]
+    stats = js_crawl["stats"]
+    assert _stat(stats, "gongkai/browser/aborted/ignored") >= 2  # hm.baidu.com + /manager/
+    assert _stat(stats, "gongkai/browser/skipped_resources") >= 1  # the banner image
+    # The stylesheet chromium asked for was fetched (for it, by Scrapy) and archived.
+    assert any(r["type"] == "response" and r["url"] == f"{BASE}/css/list.css" for r in js_crawl["records"])
 
 
 def test_browser_traffic_is_archived(js_crawl: dict) -> None:
     records = js_crawl["records"]
     responses = [r for r in records if r["type"] == "response"]
     by_id = {r["id"]: r for r in responses}
-    # The XHR answers seen only by the browser are response records like any other.
+    # The XHR answers seen only by the browser are response records like any other, written by the
+    # WARC capture from the bytes as received.
     for url in (f"{BASE}/xxgk/bmnb/data.json", f"{BASE}/api/views?id={R_RENDER[0]}"):
         assert any(r["url"] == url for r in responses), url
     for conv in (r for r in records if r["type"] == "conversion"):
@@ -177,7 +213,7 @@ def test_reports_and_counts(js_crawl: dict) -> None:
 
 def test_replay_gives_the_same_records(js_crawl: dict) -> None:
     out = js_crawl["out"]
-    replayed = {r["url"]: r for r in replay_records(sorted((out / "warc").glob("*.warc.gz")), relative_to=out)}
+    replayed = {r["url"]: r for r in replay_records(js_crawl["files"], relative_to=out)}
     live = js_crawl["reports"]
     assert set(replayed) == set(live)
     for url, rec in live.items():
@@ -197,3 +233,56 @@ def test_crawl_without_js_pages_never_starts_chromium(tmp_path: Path) -> None:
     assert _stat(stats, "gongkai/browser/rendered") == 0
     urls = {json.loads(line)["url"] for line in (tmp_path / "reports.jsonl").open(encoding="utf-8")}
     assert {r["url"] for r in JS_EXPECTED_REPORTS if "/xxgk/nb/" in r["url"]} <= urls
+
+
+# --- re-crawl of the unchanged site -------------------------------------------------------------------
+def test_second_pass_is_revisits_browser_traffic_included(js_crawl: dict) -> None:
+    records = js_crawl["second_records"]
+    kinds = [r["type"] for r in records if r["type"] in ("response", "revisit")]
+    assert kinds and kinds.count("revisit") / len(kinds) >= 0.95, [
+        r["url"] for r in records if r["type"] == "response"]
+    # What only chromium asks for (XHR answers, the stylesheet) is deduplicated like the rest.
+    browser_only = {f"{BASE}/xxgk/bmnb/data.json", f"{BASE}/api/views?id={R_RENDER[0]}", f"{BASE}/css/list.css"}
+    assert {r["url"] for r in records if r["type"] == "revisit"} >= browser_only
+    # The re-crawl's render is not empty (chromium never sees a 304): the list still has its link,
+    # and each conversion names the capture it was rendered from.
+    ids = {r["id"] for r in js_crawl["records"] + records}
+    column = [r for r in records if r["type"] == "conversion" and r["url"] == f"{BASE}/xxgk/bmnb/"]
+    assert column and R_RENDER[1].removeprefix(BASE).encode() in column[0]["body"]
+    assert all(r["refers_to"] in ids for r in records if r["type"] == "conversion")
+    assert _stat(js_crawl["second_stats"], "gongkai/browser/rendered") == len(JS_RENDERED_URLS)
+
+
+# --- pager clicks, in chromium, on a page that needs no network --------------------------------------
+PAGER_PAGE = """<html><body><ul id="list"></ul><div class="pager"></div><script>
+var rows = [['/a1.html', 'A1'], ['/a2.html', 'A2'], ['/a3.html', 'A3']];
+function show(p) {
+  document.getElementById('list').innerHTML = '<li><a href="' + rows[p][0] + '">' + rows[p][1] + '</a></li>';
+  document.querySelector('.pager').innerHTML = p < rows.length - 1
+    ? '<a href="javascript:void(0)" class="next">下一页</a>' : '<span class="next disabled">下一页</span>';
+  var nx = document.querySelector('a.next'); if (nx) nx.onclick = function () { show(p + 1); return false; };
+}
+show(0);
+</script></body></html>"""
+
+
+@pytest.mark.parametrize(("max_clicks", "pages"), [(10, 3), (1, 2)])
+def test_pager_clicks_collect_every_state(max_clicks: int, pages: int) -> None:
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    async def run() -> list[tuple[str, str]]:
+        async with async_playwright() as pw:
+            options = dict(project_settings.PLAYWRIGHT_LAUNCH_OPTIONS)
+            chromium = await pw.chromium.launch(**options)
+            page = await chromium.new_page()
+            await page.set_content(PAGER_PAGE)
+            try:
+                return await browser.render_states(page, max_clicks, 200)
+            finally:
+                await chromium.close()
+
+    states = asyncio.run(run())
+    assert [html.count('href="/a') for _url, html in states] == [1] * pages
+    assert [f"/a{n}.html" in html for n, (_url, html) in enumerate(states, 1)] == [True] * pages

@@ -182,7 +182,8 @@ class JsSite:
             counter = (f"<span id=\"views\"></span><script>fetch('/api/views?id={art_id}').then(function(r){{return r.json()}})"
                        ".then(function(d){document.getElementById('views').textContent=d.views})</script>")
         elif kind == "rendered_counter":
-            counter = ("<script>(function(){var x=new XMLHttpRequest();x.open('GET','/api/v'+'iews?id="
+            # The endpoint's path exists only at run time (base64): no static reading can find it.
+            counter = ("<script>(function(){var x=new XMLHttpRequest();x.open('GET',atob('L2FwaS92aWV3cw==')+'?id="
                        f"{art_id}',false);x.send();document.write(JSON.parse(x.responseText).views);}})()</script>")
         else:
             counter = ""
@@ -213,8 +214,14 @@ COLUMN_NB = (
     "document.getElementById('list').innerHTML=h;});</script>"
 )
 
+# The browser-only column also pulls what a crawl must never fetch (crawler/browser_handler.py): an
+# analytics script of another host, and a tracker under a path robots.txt disallows; and a
+# stylesheet and an image (the image type is not given to chromium).
 COLUMN_BMNB = (
-    "<h2>部门信息公开年报</h2><div id=\"app-list\" class=\"list\"></div>"
+    "<h2>部门信息公开年报</h2><link rel=\"stylesheet\" href=\"/css/list.css\"><img src=\"/images/banner.png\">"
+    "<script src=\"http://hm.baidu.com/hm.js?3f2a9c\"></script>"
+    "<script>var t=new XMLHttpRequest();t.open('GET','/manager/stat.do?p=bmnb');t.send();</script>"
+    "<div id=\"app-list\" class=\"list\"></div>"
     "<script>(function(){var x=new XMLHttpRequest();x.open('GET','/xxgk/bm'+'nb/data.'+'json');"
     "x.onload=function(){var d=JSON.parse(x.responseText),h='';d.rows.forEach(function(r){"
     "h+='<li><a href=\"'+r.u+'\">'+r.t+'</a></li>'});document.getElementById('app-list').innerHTML=h;};"

@@ -15,6 +15,7 @@ from lxml import etree
 from crawler.rules import discovery as rules
 from pipelines.classify import is_annual_report_title, is_candidate_link_text
 from pipelines.links import Link, is_attachment, is_skipped_resource, page_links
+from pipelines.rules.vocabulary import YEAR
 from pipelines.urls import canonical_url
 
 __all__ = [
@@ -39,6 +40,7 @@ _SCRIPT_PAGINATION = [(re.compile(r["pattern"]), r["page_name"]) for r in rules.
 _JS_PAGE = re.compile(rules.JS_PAGE_LINK, re.I)
 _SCRIPT_REDIRECT = re.compile(rules.SCRIPT_REDIRECT_PATTERN)
 _PAGE_PARAMS = set(rules.PAGE_QUERY_PARAMS)
+_YEAR = re.compile(YEAR)
 
 
 def _any(patterns: list[re.Pattern], value: str) -> bool:
@@ -50,7 +52,7 @@ def is_section_link(link: Link) -> bool:
 
 
 def is_column_link(link: Link) -> bool:
-    if is_annual_report_title(link.text) and re.search(r"(19|20)\d{2}", link.text):
+    if is_annual_report_title(link.text) and _YEAR.search(link.text):
         return False  # a report itself, not the column
     return _any(_COLUMN_TEXT, link.text) or (_any(_COLUMN_URL, link.path) and not looks_like_article(link.path))
 

@@ -18,11 +18,12 @@ import html
 import logging
 import re
 
-from crawler.rules import browser as browser_rules
-from pipelines import classify, document, metadata
+from pipelines import attachment_statistics, classify, dates, document, metadata
 from pipelines.attachments import AttachmentText, extract_attachment_text, sniff_media_type
 from pipelines.domains import registered_domain
+from pipelines.metadata.published import counter_scripts
 from pipelines.page import FetchedPage
+from pipelines.warnings import COUNTER_BY_SCRIPT, NEEDS_OCR, warning, without
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,9 @@ def _read(att: FetchedPage) -> tuple[dict, AttachmentText]:
         "warc_offset": att.warc_offset,
         "needs_ocr": result.needs_ocr,
         "chars": len(result.text),
+        "text_source": result.text_source,  # text_layer, ocr, docx, doc (pipelines/attachment_worker.py)
+        "ocr_confidence": result.ocr_confidence,
+        "tables": len(result.tables),
     }
     if result.warnings:
         logger.info("Attachment %s: %s", att.url, "; ".join(result.warnings))
@@ -73,7 +77,9 @@ def standalone_report(page: FetchedPage) -> dict | None:
     meta = _metadata_from_text(title, result.text, page.url) if result.text else {}
     warnings = list(result.warnings)
     if result.needs_ocr:
-        warnings.append("attachment: scanned document without a text layer; needs OCR")
+        warnings.append(_needs_ocr())
+    stats, stats_warnings = attachment_statistics.attachment_statistics([result])
+    warnings.extend(stats_warnings)
     return {
         "url": page.url,
         "title": title,
@@ -81,7 +87,7 @@ def standalone_report(page: FetchedPage) -> dict | None:
         "publish_date": None,  # a file carries no visible publish date; the list's date is not kept
         "views": None,
         "views_source": None,
-        "report_year": meta.get("report_year") or _year(title),
+        "report_year": meta.get("report_year") or dates.year_of(title),
         "text": result.text,
         "source_kind": meta.get("source_kind") or "official",
         "domain": registered_domain(page.url),
@@ -90,19 +96,17 @@ def standalone_report(page: FetchedPage) -> dict | None:
         "warc_record_id": page.warc_record_id,
         "warc_offset": page.warc_offset,
         "warnings": warnings,
-        "statistics": None,
+        "statistics": stats,
         "attachments": [entry],
         "needs_ocr": result.needs_ocr,
-        "text_source": "attachment",
+        "text_source": attachment_statistics.text_source(result),
     }
 
 
-def _year(title: str) -> int | None:
-    m = re.search(r"((?:19|20)\d{2})\s*年", title)
-    return int(m.group(1)) if m else None
+def _needs_ocr() -> str:
+    return warning(NEEDS_OCR, "attachment: scanned document without a text layer; needs OCR")
 
 
-_COUNTER_LABEL = re.compile(browser_rules.COUNTER_LABELS)
 _LEADING_NUMBER = re.compile(r"^\s*(\d[\d,]*)")
 
 
@@ -111,11 +115,7 @@ def rendered_views(page: FetchedPage) -> int | None:
     tree = document.parse_page(page).tree
     if tree is None:
         return None
-    for script in tree.xpath("//body//script"):
-        before = script.getprevious()
-        label = (before.tail if before is not None else script.getparent().text) or ""
-        if not _COUNTER_LABEL.search(label.strip()):
-            continue
+    for script in counter_scripts(tree):
         after = script.tail or ""
         nxt = script.getnext()
         if not after.strip() and nxt is not None:
@@ -132,7 +132,7 @@ def apply_extras(page: FetchedPage, record: dict) -> dict:
     if record.get("views") is None and counter and counter.get("views") is not None:
         record["views"] = counter["views"]
         record["views_source"] = f"counter:{counter.get('source')}"
-        record["warnings"] = [w for w in record.get("warnings") or [] if "counter filled by a script" not in w]
+        record["warnings"] = without(record.get("warnings") or [], COUNTER_BY_SCRIPT)
     elif extra.get("rendered"):
         # The number is in the DOM only because the browser ran the page's counter script (which the
         # metadata reader rightly distrusts in static HTML): read it next to that script.
@@ -142,12 +142,13 @@ def apply_extras(page: FetchedPage, record: dict) -> dict:
         if views is not None:
             record["views"] = views
             record["views_source"] = "rendered"
-            record["warnings"] = [w for w in record.get("warnings") or [] if "counter filled by a script" not in w]
+            record["warnings"] = without(record.get("warnings") or [], COUNTER_BY_SCRIPT)
     attachments = [a for a in extra.get("attachments") or [] if isinstance(a, FetchedPage) and a.status == 200]
     if not attachments:
         return record
     entries: list[dict] = []
     texts: list[str] = []
+    read: list[AttachmentText] = []
     scanned = False
     for att in attachments:
         entry, result = _read(att)
@@ -159,6 +160,7 @@ def apply_extras(page: FetchedPage, record: dict) -> dict:
         scanned = scanned or result.needs_ocr
         if result.text:
             texts.append(result.text)
+            read.append(result)
     if not entries:
         return record
     record["attachments"] = entries
@@ -166,13 +168,14 @@ def apply_extras(page: FetchedPage, record: dict) -> dict:
     file_text = "\n".join(texts)
     if file_text and (len(page_text) < STUB_TEXT_CHARS or len(page_text) < len(file_text)):
         record["text"] = file_text
-        record["text_source"] = "attachment"
+        record["text_source"] = attachment_statistics.text_source(read[0])
     else:
         record["text_source"] = "page"
     if not file_text and scanned and len(page_text) < STUB_TEXT_CHARS:
         # The report is the scan: flag it rather than pass the stub's few words off as its text.
         record["needs_ocr"] = True
-        record.setdefault("warnings", []).append("attachment: scanned document without a text layer; needs OCR")
+        record.setdefault("warnings", []).append(_needs_ocr())
     else:
         record["needs_ocr"] = False
+    attachment_statistics.settle(record, read)
     return record

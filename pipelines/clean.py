@@ -7,10 +7,11 @@ All patterns live in pipelines/rules/boilerplate.py and pipelines/rules/mirror.p
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
+from pipelines.chinese import to_simplified as _t2s
 from pipelines.rules import boilerplate as bp
 from pipelines.rules import mirror as mr
+from pipelines.rules import vocabulary
 
 _CHROME = [(name, re.compile(p)) for name, p in bp.CHROME_LINES.items()]
 _META_KEY = re.compile(bp.META_KEY_RE)
@@ -18,14 +19,14 @@ _META_DATE = re.compile(bp.META_DATE_RE)
 _FOOTER = [re.compile(p, re.I) for p in bp.FOOTER_MARKERS]
 _FOOTER_STRONG = [re.compile(p, re.I) for p in bp.FOOTER_STRONG]
 _HEAD_SITE = re.compile(bp.HEAD_SITE_LINE)
-_DOCSHARE_MARKERS = [re.compile(p, re.M) for p in bp.DOCSHARE_MARKERS]
+_DOCSHARE_MARKERS = [re.compile(p, re.M) for p in vocabulary.DOCSHARE_MARKERS]
 _DOCSHARE_LINES = [re.compile(p) for p in bp.DOCSHARE_LINES.values()]
 _CHUNK = re.compile(bp.DOCSHARE_CHUNK)
 _SEO = re.compile(bp.SEO_WORDS)
 _SEO_SEP = re.compile(bp.SEO_SEGMENT_SEP)
 _PINYIN = re.compile(mr.PINYIN_AFTER_CJK)
 _MOJIBAKE = re.compile(mr.MOJIBAKE_RUN)
-_CJK = "\u4e00-\u9fff"
+_CJK = vocabulary.CJK_IDEOGRAPHS
 _ASCII_PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}\d）》”])([,:;!?])|([,:;!?])(?=[{_CJK}“《（])")
 _PAREN_CJK = re.compile(rf"\(([^()\n]{{0,40}}[{_CJK}][^()\n]{{0,40}})\)")
 _SENTENCE_END = re.compile(r"[。！？；：]$")
@@ -103,7 +104,7 @@ def strip_chrome(lines: list[str]) -> tuple[list[str], list[str]]:
 
 
 def is_docshare(text: str) -> bool:
-    return sum(1 for rx in _DOCSHARE_MARKERS if rx.search(text)) >= 2
+    return sum(1 for rx in _DOCSHARE_MARKERS if rx.search(text)) >= vocabulary.DOCSHARE_MIN_MARKERS
 
 
 def unwrap_docshare(lines: list[str]) -> tuple[list[str], list[str]]:
@@ -135,16 +136,6 @@ def unwrap_docshare(lines: list[str]) -> tuple[list[str], list[str]]:
 
 
 # --- content-farm mirrors ------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _t2s():
-    try:
-        from opencc import OpenCC
-
-        return OpenCC("t2s").convert
-    except Exception:  # optional dependency missing: mirrors stay Traditional, with a warning
-        return None
 
 
 def is_mirror(text: str) -> bool:
@@ -211,15 +202,6 @@ def repair_mirror(text: str) -> tuple[str, list[str]]:
     text = _PAREN_CJK.sub(r"（\1）", text)
     text = _ASCII_PUNCT_NEAR_CJK.sub(lambda m: mr.FULLWIDTH[m.group(1) or m.group(2)], text)
     return text, warnings
-
-
-def source_kind(text: str) -> str:
-    """'docshare', 'mirror' or 'official', from the artefacts in raw extracted text."""
-    if is_docshare(text):
-        return "docshare"
-    if is_mirror(text):
-        return "mirror"
-    return "official"
 
 
 # --- the whole pass ------------------------------------------------------------------------

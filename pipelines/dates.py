@@ -10,19 +10,20 @@ import datetime as _dt
 import re
 from typing import NamedTuple
 
+from pipelines.rules.vocabulary import CN_YEAR, YEAR
+
 # Full-width digits map one character to one, so match offsets stay valid on the original string.
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
-# Plausible years only: a bare 4-digit number elsewhere (an 索引号, a phone number) must not parse.
-_YEAR = r"(?:19[89]\d|20\d{2})"
+_YEAR = YEAR
 _ARABIC_SEP = re.compile(
     rf"(?<![\d.])({_YEAR})([-/.])(\d{{1,2}})\2(\d{{1,2}})(?![\d])"
 )
 _ARABIC_CJK = re.compile(rf"(?<!\d)({_YEAR})\s*年\s*(\d{{1,2}})\s*月\s*(\d{{1,2}})\s*[日号]?")
 _CN_DATE = re.compile(
-    r"([〇零○ОOo０一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*[日号]"
+    rf"({CN_YEAR})\s*年\s*([一二三四五六七八九十]{{1,3}})\s*月\s*([一二三四五六七八九十]{{1,3}})\s*[日号]"
 )
-_CN_YEAR = re.compile(r"([〇零○ОOo０一二三四五六七八九]{4})\s*年")
+_CN_YEAR = re.compile(rf"({CN_YEAR})\s*年")
 _CN_VALUE = {c: 0 for c in "〇零○ОOo０"} | {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
 
 

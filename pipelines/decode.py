@@ -12,6 +12,8 @@ import codecs
 import re
 from dataclasses import dataclass, field
 
+from pipelines.rules.vocabulary import CJK_TEXT
+
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 # Declared Chinese charsets are all decoded as their superset: GB2312 pages routinely hold GBK bytes.
 _SUPERSET = {
@@ -66,12 +68,15 @@ def looks_binary(body: bytes) -> bool:
     return bool(head) and (b"\x00" in head or controls / len(head) > 0.1)
 
 
+_CJK_CHAR = re.compile(f"[{CJK_TEXT}]")
+
+
 def _cjk_ratio(text: str) -> float:
     sample = text[:20000]
     letters = [c for c in sample if not c.isspace() and not c.isascii()]
     if not letters:
         return 1.0
-    cjk = sum(1 for c in letters if "\u4e00" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef")
+    cjk = sum(1 for c in letters if _CJK_CHAR.match(c))
     return cjk / len(letters)
 
 

@@ -20,6 +20,7 @@ from pipelines import clean, document
 from pipelines.containers import find_container, visible_text_len
 from pipelines.page import FetchedPage
 from pipelines.rules.containers import CHROME_BLOCK_XPATHS, PRUNE_XPATHS
+from pipelines.rules.vocabulary import CJK_TEXT
 
 # Elements that start a new line. Everything else (span, font, a, b, o:p, st1:*) is inline.
 BLOCK_TAGS = frozenset(
@@ -27,7 +28,7 @@ BLOCK_TAGS = frozenset(
     "header footer nav aside blockquote pre center hr address figure figcaption main form "
     "ucapcontent ucaptitle caption".split())
 _PARA = "\u2029"  # marks a block boundary while source whitespace is still being folded
-_CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_CJK = CJK_TEXT
 # A source line break between two CJK characters is markup wrapping, not a space (Word HTML
 # wraps at 80 columns mid-sentence); other whitespace runs fold to one space.
 _WRAP_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\r\f\v]*\n[\s]*(?=[{_CJK}])")

@@ -1,6 +1,7 @@
 import pytest
 
-from pipelines.clean import chrome_rule, clean_text, repair_mojibake, source_kind
+from pipelines.clean import chrome_rule, clean_text, repair_mojibake
+from pipelines.metadata import source_kind
 
 BODY = "本年度报告根据《中华人民共和国政府信息公开条例》要求编制，所列数据统计期限自2017年1月1日起至2017年12月31日止。"
 

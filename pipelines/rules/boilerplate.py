@@ -6,11 +6,13 @@ against one site's wording, and each has a look-alike test in tests/test_clean.p
 mentions 浏览, 下载, 打印 or 技术支持 in a sentence must keep that sentence.
 """
 
+from pipelines.rules.vocabulary import COUNTER_LABEL
+
 _SEP = r"(?:>>|>|»|＞|›|→|/|\\|-)"
 _DATE = r"\d{4}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}\s*日?"
 # Keys of the visible meta line: 发布时间：… 来源：… 浏览次数：…
 _META_KEY = (r"(?:发布时间|发布日期|更新时间|成文日期|时间|日期|来源|信息来源|文章来源|作者|编辑|责任编辑|"
-             r"浏览次数|浏览量|浏览|点击数|点击率|点击|访问量|访问次数|阅读次数|阅读数|阅读|字号|发布者|发布机构|审核)")
+             rf"字号|发布者|发布机构|审核|{COUNTER_LABEL})")
 
 # Whole lines that are chrome wherever they appear.
 CHROME_LINES: dict[str, str] = {
@@ -60,11 +62,7 @@ HEAD_SITE_LINE = r"^.{0,16}(?:首页|门户网站|人民政府网|政府网)$"
 TITLE_SEARCH_LINES = 12
 
 # --- doc-sharing wrappers (天天文库 and its kind) --------------------------------------------
-# Present in a text => docshare mode. Two of them are required: one alone may be a quotation.
-DOCSHARE_MARKERS = [
-    r"欢迎来到.{1,12}(?:文库|文档|资料|网)", r"由会员上传分享", r"免费在线阅读", r"此文档下载收益归作者所有",
-    r"下载积分|文档贡献者|上传者\s*[:：]|VIP专享", r"^浏览记录$",
-]
+# Present in a text => docshare mode: pipelines/rules/vocabulary.py DOCSHARE_MARKERS.
 DOCSHARE_LINES: dict[str, str] = {
     "welcome": r"^欢迎来到.{1,20}$",
     "history": r"^浏览记录$",

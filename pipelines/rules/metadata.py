@@ -28,6 +28,10 @@ SITE_NAME_TAIL = r"(网站|门户|政府网|人民政府|政府|首页|官网|�
 BREADCRUMB_MARKERS = r">>|»|›|>|当前位置|现在位置|所在位置|您的位置|首页"
 
 # --- Agency.
+# Where the agency is read, best first (pipelines/metadata/agency.py AgencyEvidence fields):
+# <meta ContentSource>, a 发布机构 key/value pair, a visible 来源 line, the signature under the
+# text, the body the title names. The site's own name is the last resort, with a warning.
+AGENCY_SOURCES = ["meta_source", "kv_table", "source_line", "signature", "title"]
 # Key/value table labels naming the publishing body (disclosure detail pages).
 AGENCY_KV_LABELS = ["发布机构", "发文机关", "发文单位", "发布单位", "公开机构", "公开主体", "公开单位",
                     "信息提供单位", "制发机关", "责任部门", "所属机构", "发布部门", "來源單位", "發布機構"]
@@ -67,10 +71,7 @@ WEAK_DATE_LABELS = ["成文日期", "时间", "日期", "時間", "日期"]
 TODAY_MARKERS = ["今天是", "今天", "今日", "当前时间", "现在时间", "当前日期", "现在是", "欢迎您", "星期"]
 
 # --- View counters.
-# Counter labels; a value must follow a colon (`浏览次数：1234`, `点击：56次`, `访问量：<b>N</b>`).
-COUNTER_LABELS = ["浏览次数", "浏览量", "浏览数", "浏览", "点击数", "点击量", "点击率", "点击次数", "点击",
-                  "阅读次数", "阅读量", "阅读数", "阅读", "访问量", "访问次数", "访问", "查看次数", "人气",
-                  "瀏覽次數", "瀏覽", "點擊", "閱讀"]
+# Counter labels: pipelines/rules/vocabulary.py COUNTER_LABELS (shared with the cleaner and the browser).
 # A number followed by one of these is a statistic in prose (网站浏览量：120万次), never a page counter.
 COUNTER_NOT_COUNT_TAIL = r"[万亿千百余多%％]"
 # Words that, right before a counter label, make it the subject of a report sentence (网站浏览量达…).
@@ -85,12 +86,7 @@ DOCSHARE_HOSTS = [
     "max.book118.com", "wenku.csdn.net", "docs.qq.com", "jz.docin.com", "wenku.360.cn",
     "ttwenku.com", "tiantianwenku.com", "bdocx.com", "wodocx.com", "wenjiwu.com", "dochub.cc", "zsbwx.com",
 ]
-# Page or text markers of a document-sharing site (kept as data: 天天文库's footer and its kin).
-DOCSHARE_MARKERS = [
-    "天天文库", "由会员上传分享", "此文档下载收益归作者所有", "免费在线阅读", "文档贡献者", "下载文档到电脑",
-    "原创力文档", "人人文库", "道客巴巴", "豆丁网", "百度文库", "文档分享平台", "VIP专享文档",
-    "本文档由用户提供并上传", "下载积分", "下载本文档",
-]
+# Page or text markers of a document-sharing site: pipelines/rules/vocabulary.py DOCSHARE_MARKERS.
 # Official-site markers in the page text (the footer's 网站标识码, required on government sites).
 OFFICIAL_MARKERS = [r"网站标识码\s*[:：]?\s*[0-9A-Za-z]{6,}", r"政府网站标识码"]
 # Host suffixes that are government by registration.

@@ -5,10 +5,12 @@ character in parentheses (區(qū)委), encoded it as GBK, lost one byte (so a r
 one byte off: `　（一）組織` became `?。ㄒ唬┙M織`), and folded full-width punctuation to ASCII.
 """
 
+from pipelines.rules.vocabulary import CJK_IDEOGRAPHS
+
 _TONE = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü"
 # Pinyin in parentheses right after a CJK character (or the ASCII letter a mojibake run left); a tone mark is required so that
 # 条例(试行), (一), (Word) or (a) never match.
-PINYIN_AFTER_CJK = rf"(?<=[\u4e00-\u9fffA-Za-z])\((?=[a-z{_TONE}]*[{_TONE}])[a-z{_TONE}]{{1,7}}\)"
+PINYIN_AFTER_CJK = rf"(?<=[{CJK_IDEOGRAPHS}A-Za-z])\((?=[a-z{_TONE}]*[{_TONE}])[a-z{_TONE}]{{1,7}}\)"
 # This many annotations make a text a converter's output (one could be a language note).
 MIN_PINYIN_ANNOTATIONS = 3
 

@@ -1,0 +1,122 @@
+"""Report metadata (title, agency, dates, views, year, kind of source) from a parsed page.
+
+The page is read as *visible lines* (pipelines/metadata/lines.py). Meta lines (发布时间, 来源,
+浏览次数) are looked for near the article heading first, because the page header
+(`今天是:2024年4月23日`) sits far above it and the report body (`网站浏览量达120万次`) below.
+Each field has its module: title.py, published.py (date and views), agency.py, source_kind.py.
+All word lists live in pipelines/rules/metadata.py and pipelines/rules/vocabulary.py.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from pipelines import dates
+from pipelines.document import page_title
+from pipelines.metadata import agency as A
+from pipelines.metadata.lines import META_LINE_RE, is_prose, merge_labels, meta_tags, visible_lines
+from pipelines.metadata.published import STRONG_ANY_RE, read_counter, visible_dates
+from pipelines.metadata.source_kind import DOCSHARE, OFFICIAL, source_kind, unfarm
+from pipelines.metadata.title import TITLE_SPLIT_RE, find_title, looks_like_site, title_line
+from pipelines.warnings import (
+    COUNTER_BY_SCRIPT,
+    DATE_FROM_DOCUMENT,
+    DATE_VISIBLE_VS_META,
+    YEAR_AFTER_PUBLISH_DATE,
+    warning,
+)
+
+__all__ = ["extract_metadata", "source_kind"]
+
+# Lines around the heading searched for meta lines: a disclosure key/value table may sit above it.
+_WINDOW_BEFORE, _WINDOW_AFTER = 25, 12
+
+
+def extract_metadata(tree: etree._Element, text: str, url: str) -> dict:
+    """Title, agency, publish_date, views, report_year and source_kind of one report page.
+
+    `tree` is the page parsed once by pipelines/document.py (read, never changed); `text` is the
+    cleaned report text, or "" when it is not known yet (then everything comes from the tree).
+    """
+    warnings: list[str] = []
+    meta = meta_tags(tree)
+    lines = visible_lines(tree)
+    doc_title = page_title(tree)
+    title = find_title(tree, meta, doc_title, lines)
+
+    at = title_line(lines, title) if title else None
+    if at is not None:
+        # The meta zone ends where the report's prose starts: nothing below it is chrome.
+        end = at + 1
+        while end < min(len(lines), at + _WINDOW_AFTER) and not is_prose(lines[end].clean):
+            end += 1
+        window = merge_labels(lines[max(0, at - _WINDOW_BEFORE):end])
+    else:
+        window = merge_labels(lines)
+
+    # Publish date: what the page shows beats <meta PubDate> (a CMS migration can re-stamp it).
+    strong, weak, strip, signed = visible_dates(window)
+    if at is not None and not (strong or weak or strip):
+        strong = visible_dates(merge_labels(lines))[0]
+    meta_date = dates.parse_date(meta.get("pubdate"))
+    text_lines = text.splitlines()[-15:] if text else []
+    sig_agency, sig_date = A.signature(text_lines, cjk_only=False) if text_lines else (None, None)
+    if not sig_agency:
+        after_title = lines[at + 1:] if at is not None else lines
+        sig_agency, tree_sig_date = A.signature([ln.clean for ln in after_title if not ln.in_link], cjk_only=True)
+        sig_date = sig_date or tree_sig_date
+    visible = strong or weak or strip
+    publish_date = visible or meta_date or signed or sig_date
+    if visible and meta_date and visible != meta_date:
+        warnings.append(warning(DATE_VISIBLE_VS_META,
+                                f"visible date {visible} differs from meta PubDate {meta_date}; kept the visible one"))
+    if publish_date and not (visible or meta_date):
+        warnings.append(warning(DATE_FROM_DOCUMENT, "publish_date from the document's own date (成文日期 or signature)"))
+
+    # Views: only from meta strips near the heading, never the report body.
+    views, state = read_counter(window if at is not None else [ln for ln in lines if META_LINE_RE.search(ln.clean)])
+    if views is None and state is None and at is not None:
+        # Some templates print the strip below the body (发布日期：… 点击数：88): a counter sharing a
+        # line with a publish-date label is chrome wherever it sits.
+        views, state = read_counter([ln for ln in lines if STRONG_ANY_RE.search(ln.clean)])
+    if state == "script":
+        warnings.append(warning(COUNTER_BY_SCRIPT, "view counter filled by a script: not read"))
+
+    page_text = "\n".join(ln.clean for ln in lines)
+    named = A.title_org(title) if title else None
+    full_name = None
+    if named:
+        doc_parts = [p for p in TITLE_SPLIT_RE.split(doc_title) if p]
+        doc_parts += [doc_title.rpartition("-")[2], meta.get("site", "")]
+        full_name = A.full_name(named, doc_parts, page_text + "\n" + text)
+    # Without <meta SiteName>, the <title> part naming the site stands in for it.
+    site_alt = next((p.strip() for p in TITLE_SPLIT_RE.split(doc_title) if p and looks_like_site(p, None)), None)
+    evidence = A.AgencyEvidence(
+        meta_source=A.clean_org(meta.get("source")), kv_table=A.kv_agency(window), source_line=A.source_line(window),
+        signature=sig_agency, title=named, title_full_name=full_name, site=meta.get("site") or site_alt,
+    )
+    agency = A.choose_agency(evidence, warnings)
+
+    kind = source_kind(text, url=url, meta=meta, page_text=page_text, warnings=warnings)
+    if kind != OFFICIAL:
+        # Farms serve a mainland report in Traditional (with pinyin); the record keeps its own script.
+        # Official pages are left alone: t2s would rewrite real names (乾县 → 干县).
+        title, agency = unfarm(title), unfarm(agency)
+
+    report_year = dates.year_of(title) if title else None
+    if report_year is None and publish_date and kind != DOCSHARE:
+        # Reports appear early in the next year. A docshare date is an upload date: no guess from it.
+        report_year = int(publish_date[:4]) - 1
+    elif report_year and publish_date and report_year > int(publish_date[:4]):
+        warnings.append(warning(YEAR_AFTER_PUBLISH_DATE, f"report year {report_year} after publish date {publish_date}"))
+
+    return {
+        "title": title or None,
+        "agency": agency,
+        "publish_date": publish_date,
+        "views": views,
+        "views_source": "page" if views is not None else None,
+        "report_year": report_year,
+        "source_kind": kind,
+        "warnings": warnings,
+    }

@@ -1,0 +1,49 @@
+"""Warnings a record carries: a stable code plus a message for people.
+
+A warning is a `str` (the JSON line keeps the message, as docs/jsonl-schema.json says), with a
+`code` attribute that code tests instead of searching the message: a later stage that settles
+what an earlier one warned about drops the warning by its code (pipelines/attachment_report.py
+drops COUNTER_BY_SCRIPT once the counter's answer or the rendered DOM gave the count).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+# --- codes ---------------------------------------------------------------------------------------
+COUNTER_BY_SCRIPT = "counter-by-script"  # the page's view counter is filled by a script: not read
+AGENCY_FROM_SITE_NAME = "agency-from-site-name"
+DATE_VISIBLE_VS_META = "date-visible-vs-meta"  # the visible date differs from <meta PubDate>
+DATE_FROM_DOCUMENT = "date-from-document"  # publish_date from 成文日期 or the signature
+YEAR_AFTER_PUBLISH_DATE = "year-after-publish-date"
+SITE_ID_OF_OTHER_HOST = "site-id-of-other-host"  # a copied 网站标识码: treated as a mirror
+NEEDS_OCR = "needs-ocr"  # a scanned document without a text layer
+ATTACHMENT_UNREADABLE = "attachment-unreadable"
+
+
+class PageWarning(str):
+    """A warning message that knows its code. Equal to (and serialised as) its message."""
+
+    code: str
+
+    def __new__(cls, code: str, message: str) -> PageWarning:
+        obj = super().__new__(cls, message)
+        obj.code = code
+        return obj
+
+    def __reduce__(self) -> tuple:
+        # Pages and records cross process boundaries (extraction workers): keep the code.
+        return PageWarning, (self.code, str(self))
+
+
+def warning(code: str, message: str) -> PageWarning:
+    return PageWarning(code, message)
+
+
+def code_of(item: str) -> str | None:
+    return getattr(item, "code", None)
+
+
+def without(warnings: Iterable[str], code: str) -> list[str]:
+    """The warnings except those with `code`."""
+    return [w for w in warnings if code_of(w) != code]

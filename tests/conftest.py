@@ -19,6 +19,15 @@ from tests.fixtureweb import FixtureWeb, LoggedRequest
 ROOT = Path(__file__).resolve().parent.parent
 # The workplace's shared material (seeds, real public pages) sits beside the checkout: ../shared.
 SHARED = next((p for p in (ROOT.parent / "shared", Path("/work/shared")) if p.is_dir()), ROOT.parent / "shared")
+
+
+def shared(rel: str) -> Path:
+    """A file or folder of ../shared. Missing, the test fails and says why: it never skips quietly."""
+    path = SHARED / rel
+    if not path.exists():
+        pytest.fail(f"{path} is missing: the suite reads the real material in ../shared beside the checkout",
+                    pytrace=False)
+    return path
 GONGKAI = [str(ROOT / ".venv" / "bin" / "gongkai")] if (ROOT / ".venv" / "bin" / "gongkai").exists() \
     else [sys.executable, "-m", "crawler.cli"]
 # Tests keep AutoThrottle on (it is the default) but start it faster than for a real portal.

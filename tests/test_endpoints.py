@@ -10,9 +10,7 @@ from scrapy.http import Request, TextResponse
 
 from crawler import endpoints
 from pipelines.page import FetchedPage
-from tests.conftest import SHARED
-
-SXMU = SHARED / "corpus/public-pages/GeneralNewsExtractor/tests/sxmu/1.html"
+from tests.conftest import shared
 
 
 def _page(html: str, url: str = "http://www.x.gov.cn/a/b.html") -> tuple[FetchedPage, object]:
@@ -27,9 +25,8 @@ def _response(url: str, body: str | bytes, meta: dict | None = None) -> TextResp
 
 
 def test_vsb_dynclicks_on_a_real_page() -> None:
-    if not SXMU.exists():
-        pytest.skip("corpus not present")
-    page, tree = _page(SXMU.read_text(encoding="utf-8", errors="replace"), "http://news.sxmu.edu.cn/a/b.htm")
+    sxmu = shared("corpus/public-pages/GeneralNewsExtractor/tests/sxmu/1.html")
+    page, tree = _page(sxmu.read_text(encoding="utf-8", errors="replace"), "http://news.sxmu.edu.cn/a/b.htm")
     assert endpoints.counter_url(page.url, tree) == (
         "http://news.sxmu.edu.cn/system/resource/code/news/click/dynclicks.jsp?clickid=1081&owner=1412614994&clicktype=wbnews")
 

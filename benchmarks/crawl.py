@@ -15,6 +15,11 @@ pages/s is requests served (the fixture web's log) over the crawl's span: first 
 so interpreter start-up and shutdown are not counted for either. CPU is user+sys of the crawl
 process and its children (extraction workers included: they are joined), from wait4.
 
+With --workers-ratio, also at the last server wait: `gongkai crawl --workers 2` (a private
+redis-server, two worker processes, merged at the end) against the single-process crawl, rounds
+alternated; the span is again first to last request served, so Redis start-up and the merge are
+not counted.
+
 Then CPU per report page: build_report against trafilatura.extract on the report pages of the
 crawl's own WARCs, alternated in this process, best of 3.
 """
@@ -82,7 +87,7 @@ def run_baseline(web: FixtureWeb, env: dict, urls_file: Path) -> dict:
 
 
 def crawl_rounds(web: FixtureWeb, work: Path, wait: float, rounds: int, inprocess: bool) -> dict[str, list[dict]]:
-    rows: dict[str, list[dict]] = {"bare scrapy": [], "gongkai": []}
+    rows: dict[str, list[dict]] = {"bare scrapy": [], "gongkai": []}  # the first is the baseline
     if inprocess:
         rows["gongkai, extraction in-process"] = []
     with LatencyProxy(web.proxy_url, wait) as proxy:
@@ -101,6 +106,18 @@ def crawl_rounds(web: FixtureWeb, work: Path, wait: float, rounds: int, inproces
     return rows
 
 
+def workers_rounds(web: FixtureWeb, work: Path, wait: float, rounds: int) -> dict[str, list[dict]]:
+    rows: dict[str, list[dict]] = {"gongkai, 1 process": [], "gongkai --workers 2": []}
+    with LatencyProxy(web.proxy_url, wait) as proxy:
+        env = proxy_env(web)
+        env["http_proxy"] = env["HTTP_PROXY"] = proxy.proxy_url
+        for n in range(rounds):
+            tag = f"workers-w{int(wait * 1000)}r{n}"
+            rows["gongkai, 1 process"].append(run_gongkai(web, env, work / f"{tag}-one")[0])
+            rows["gongkai --workers 2"].append(run_gongkai(web, env, work / f"{tag}-two", "--workers", "2")[0])
+    return rows
+
+
 def pages_per_s(rows: list[dict]) -> float:
     return sum(r["pages"] for r in rows) / sum(r["span"] for r in rows)
 
@@ -112,10 +129,11 @@ def print_crawl_table(wait: float, rows: dict[str, list[dict]]) -> None:
         for r in runs:
             print(f"{name} | {r['pages']} | {r['span']:.2f} | {r['wall']:.2f} | {r['pages'] / r['span']:.1f} | "
                   f"{r['cpu']:.2f} | {1000 * r['cpu'] / max(r['pages'], 1):.1f} | {r['maxrss_mb']:.0f}")
-    base = pages_per_s(rows["bare scrapy"])
+    first = next(iter(rows))
+    base = pages_per_s(rows[first])
     for name, runs in rows.items():
-        if name != "bare scrapy":
-            print(f"{name} / bare scrapy, pages/s: x{pages_per_s(runs) / base:.2f}")
+        if name != first:
+            print(f"{name} / {first}, pages/s: x{pages_per_s(runs) / base:.2f}")
 
 
 def report_pages(warc_dir: Path) -> list:
@@ -179,6 +197,7 @@ def main() -> int:
     parser.add_argument("--inprocess", action="store_true", help="also run gongkai with extraction in-process")
     parser.add_argument("--portals", type=int, default=60, help="generated portals (0: the hand-written web)")
     parser.add_argument("--first-seed", type=int, default=2000)
+    parser.add_argument("--workers-ratio", action="store_true", help="also --workers 2 against one process")
     args = parser.parse_args()
     waits = [float(w) for w in args.waits.split(",") if w]
     print(f"cores: {len(os.sched_getaffinity(0))}, load average at start: {os.getloadavg()[0]:.1f} "
@@ -191,6 +210,8 @@ def main() -> int:
             rows = crawl_rounds(web, work, wait, args.rounds, args.inprocess)
             print_crawl_table(wait, rows)
             first_job = first_job or work / f"w{int(wait * 1000)}r0-gongkai"
+        if args.workers_ratio:
+            print_crawl_table(waits[-1], workers_rounds(web, work, waits[-1], args.rounds))
         pages = report_pages(first_job / "warc")
         costs = cpu_per_report_page(pages)
         print(f"\n-- CPU per report page ({len(pages)} report pages of the crawl's WARCs, best of 3) --")

@@ -98,9 +98,15 @@ def densest_block(tree: etree._Element) -> etree._Element | None:
 def find_container(tree: etree._Element) -> tuple[etree._Element | None, str]:
     """(element, how) where how names the rule that matched, or 'densest' / 'none'."""
     ruled = _rule_container(tree)
-    dense = densest_block(tree)
     if ruled is not None:
         el, name = ruled
+        # The densest block is the costliest scan of a page; skip it when its answer cannot change
+        # the choice: a strong rule's container that holds a third of the page's text or more
+        # cannot be outweighed 3:1 by any block of the same page.
+        if name not in WEAK_RULES and 3 * visible_text_len(el) >= visible_text_len(tree):
+            return el, name
+    dense = densest_block(tree)
+    if ruled is not None:
         # A CMS container that holds only a fraction of the page's prose is a stub or a summary
         # box (TRS_Editor is reused for abstracts on some templates); prefer the denser block then.
         if dense is not None and el not in dense.iterancestors() and dense not in el.iterancestors() \

@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 # The Scrapy components a worker runs on top of the normal crawl (crawler/settings.py).
 WORKER_SETTINGS = {
     "SCHEDULER": "crawler.distributed.scheduler.JobScheduler",
+    # The job's frontier is the Redis queue and the workers' in-flight hashes: a worker's own journal
+    # (archive/frontier.py) would hold as pending every request another worker took.
+    "GONGKAI_FRONTIER_JOURNAL": False,
 }
 WORKER_DOWNLOADER_MIDDLEWARES = {
     # Innermost: a lease is taken last and given back first, before retries decide anything.

@@ -1,0 +1,196 @@
+"""Memory at scale: peak RSS of a gongkai crawl against its frontier size, on N generated portals.
+
+Run: .venv/bin/python -m benchmarks.scale [--portals 1000] [--first-seed 5000] [--jobdir] [--max-minutes 30]
+
+The generated fixture web (tests/fixtureweb/generated) renders lazily, so 1,000 portals
+(≈ 100 k URLs) cost the server little until crawled. The crawl runs in a child process (the
+`reports` spider with crawler/settings.py, exactly as `gongkai crawl` runs it) with one extra
+extension, FrontierProbe, which writes once a second: requests queued in the scheduler, requests
+in the downloader, pages fetched. The parent samples the RSS of the crawl's whole process family
+(the crawl, its extraction workers, their converters) from /proc at the same rate, and prints
+RSS against frontier size; peak RSS is the figure to hold under 500 MB.
+
+--jobdir gives the crawl a JOBDIR, so Scrapy keeps its queue on disk (pickled requests) instead
+of in memory: the frontier then costs disk, not RSS. --max-minutes stops the crawl (SIGINT, a
+clean shutdown) and reports what size it reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+class FrontierProbe:
+    """Extension (child side): one JSON line a second to GONGKAI_PROBE_FILE."""
+
+    def __init__(self, crawler) -> None:
+        from twisted.internet import task
+
+        self.crawler = crawler
+        self.path = crawler.settings.get("GONGKAI_PROBE_FILE")
+        self.pages = 0
+        self._loop = task.LoopingCall(self.sample)
+        from scrapy import signals
+
+        crawler.signals.connect(self.opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.response, signal=signals.response_received)
+
+    @classmethod
+    def from_crawler(cls, crawler) -> FrontierProbe:
+        return cls(crawler)
+
+    def response(self, **kwargs) -> None:
+        self.pages += 1
+
+    def opened(self, spider=None) -> None:
+        self._loop.start(1.0)
+
+    def closed(self, spider=None, reason: str = "") -> None:
+        if self._loop.running:
+            self._loop.stop()
+        self.sample()
+
+    def sample(self) -> None:
+        engine = self.crawler.engine
+        scheduler = engine.scheduler  # public property since Scrapy 2.13
+        queued = len(scheduler) if scheduler is not None and hasattr(scheduler, "__len__") else 0
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"t": time.time(), "queued": queued, "active": len(engine.downloader.active),
+                                 "pages": self.pages}) + "\n")
+
+
+def child(out: str, probe: str, urls_file: str, jobdir: bool) -> int:
+    """The crawl, as `gongkai crawl` runs it, plus the probe."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    import crawler  # noqa: F401  (tldextract offline guard)
+
+    settings = get_project_settings()
+    settings.set("GONGKAI_OUT_DIR", out, priority="cmdline")
+    settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    settings.set("GONGKAI_PROGRESS", False, priority="cmdline")
+    settings.set("AUTOTHROTTLE_START_DELAY", 0.05, priority="cmdline")
+    settings.set("GONGKAI_PROBE_FILE", probe, priority="cmdline")
+    settings.set("EXTENSIONS", {**settings.getdict("EXTENSIONS"), "benchmarks.scale.FrontierProbe": 990},
+                 priority="cmdline")
+    if jobdir:
+        settings.set("JOBDIR", str(Path(out) / "jobdir"), priority="cmdline")
+    urls = Path(urls_file).read_text(encoding="utf-8").split()
+    process = CrawlerProcess(settings)
+    holder = process.create_crawler("reports")
+    process.crawl(holder, start_urls=",".join(urls))
+    process.start()
+    return 0
+
+
+def family_rss(root: int) -> int:
+    """Bytes resident in `root` and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/statm") as fh:
+                rss[int(entry)] = int(fh.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--portals", type=int, default=1000)
+    parser.add_argument("--first-seed", type=int, default=5000)
+    parser.add_argument("--jobdir", action="store_true", help="disk-backed scheduler queue (Scrapy JOBDIR)")
+    parser.add_argument("--max-minutes", type=float, default=30.0)
+    parser.add_argument("--child", nargs=3, metavar=("OUT", "PROBE", "URLS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(*args.child, jobdir=args.jobdir)
+
+    from tests.conftest import proxy_env
+    from tests.fixtureweb.generated import GeneratedWeb
+
+    gen = GeneratedWeb(range(args.first_seed, args.first_seed + args.portals))
+    with gen.serve() as web, tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "urls.txt").write_text("\n".join(gen.start_urls), encoding="utf-8")
+        probe = work / "probe.jsonl"
+        cmd = [sys.executable, "-m", "benchmarks.scale", "--child", str(work / "job"), str(probe),
+               str(work / "urls.txt")] + (["--jobdir"] if args.jobdir else [])
+        start = time.time()
+        proc = subprocess.Popen(cmd, env=proxy_env(web), cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        samples: list[tuple[float, int, int]] = []  # (t, family RSS, main RSS)
+        stderr: list[str] = []
+        reader = threading.Thread(target=lambda: stderr.extend(proc.stderr), daemon=True)
+        reader.start()
+        stopped = False
+        while proc.poll() is None:
+            samples.append((time.time(), family_rss(proc.pid), family_rss_main(proc.pid)))
+            if not stopped and time.time() - start > args.max_minutes * 60:
+                proc.send_signal(signal.SIGINT)  # Scrapy's clean shutdown
+                stopped = True
+            time.sleep(1.0)
+        wall = time.time() - start
+        reader.join(5)
+        points = [json.loads(line) for line in probe.read_text().splitlines()] if probe.exists() else []
+        served = len(web.requests())
+        reports = sum(1 for _ in open(work / "job" / "reports.jsonl", encoding="utf-8")) \
+            if (work / "job" / "reports.jsonl").exists() else 0
+    print(f"portals: {args.portals} (seeds {args.first_seed}…), queue: {'disk (JOBDIR)' if args.jobdir else 'memory'}, "
+          f"cores: {len(os.sched_getaffinity(0))}, load at end: {os.getloadavg()[0]:.1f}")
+    print(f"{'stopped after --max-minutes' if stopped else 'finished'} in {wall:.0f} s (exit {proc.returncode}); "
+          f"{served} requests served, {reports} reports; expected reports: {len(gen.expected_reports())}")
+    print("t s | pages | frontier (queued) | in downloader | RSS family MB | RSS crawl process MB")
+    step = max(1, len(points) // 20)
+    for point in points[::step] + points[-1:]:
+        t = point["t"]
+        near = min(samples, key=lambda s: abs(s[0] - t)) if samples else (t, 0, 0)
+        print(f"{t - start:.0f} | {point['pages']} | {point['queued']} | {point['active']} | "
+              f"{near[1] / 2**20:.0f} | {near[2] / 2**20:.0f}")
+    peak_family = max((s[1] for s in samples), default=0) / 2**20
+    peak_main = max((s[2] for s in samples), default=0) / 2**20
+    peak_frontier = max((p["queued"] for p in points), default=0)
+    print(f"peak RSS: family {peak_family:.0f} MB, crawl process {peak_main:.0f} MB; peak frontier {peak_frontier} "
+          f"requests; budget 500 MB: {'within' if peak_family <= 500 else 'OVER'}")
+    if proc.returncode not in (0, None) and not stopped:
+        print("".join(stderr[-30:]), file=sys.stderr)
+    return 0
+
+
+def family_rss_main(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * PAGE
+    except OSError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

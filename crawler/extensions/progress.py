@@ -59,7 +59,7 @@ class Progress:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Progress:
         if not progress_enabled(crawler.settings.get("GONGKAI_PROGRESS", "auto")):
-            raise NotConfigured("no terminal")
+            raise NotConfigured  # without a message: Scrapy would warn "Disabled …" on every cron run
         ext = cls(crawler)
         crawler.signals.connect(ext.engine_started, signal=signals.engine_started)
         crawler.signals.connect(ext.response_received, signal=signals.response_received)

@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"-- {title}: {len(rows)}")
             for row in rows[:args.show]:
                 print("   ", row)
-    if code not in (0, 1):
+    if code not in (0, 1) or not live_lines:
         print(err, file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps({

@@ -16,6 +16,7 @@ from crawler.rules import discovery as rules
 from pipelines.classify import is_annual_report_title, is_candidate_link_text
 from pipelines.links import Link, is_attachment, is_skipped_resource, page_links
 from pipelines.rules.vocabulary import YEAR
+from pipelines.textnorm import normalize
 from pipelines.urls import canonical_url
 
 __all__ = [
@@ -44,6 +45,9 @@ _YEAR = re.compile(YEAR)
 
 
 def _any(patterns: list[re.Pattern], value: str) -> bool:
+    # One normalisation for every text rule (Traditional → Simplified, full-width, no spaces):
+    # 政府信息公開 and 下一頁 match the rules written as 政府信息公开 and 下一页. Paths pass unchanged.
+    value = normalize(value)
     return any(p.search(value) for p in patterns)
 
 
@@ -52,16 +56,18 @@ def is_section_link(link: Link) -> bool:
 
 
 def is_column_link(link: Link) -> bool:
-    if is_annual_report_title(link.text) and _YEAR.search(link.text):
+    if is_annual_report_title(link.text) and _YEAR.search(normalize(link.text)):
         return False  # a report itself, not the column
     return _any(_COLUMN_TEXT, link.text) or (_any(_COLUMN_URL, link.path) and not looks_like_article(link.path))
 
 
 def is_subcolumn_link(link: Link, column_url: str) -> bool:
-    """A list page below the column: same directory tree, not an article, or named like a sub-list."""
+    """A list page below the column: same directory tree, not an article, or named like a sub-list
+    on the same host (Hanweb's sub-columns are sibling /col/colN/ folders: 街道办事处, 区直部门)."""
     col_dir = directory_of(column_url)
     inside = link.url.startswith(col_dir) and link.url != column_url
-    return inside and not looks_like_article(link.path) and not is_attachment(link)
+    named = link.url != column_url and link.host == Link(column_url, "").host and _any(_SUBCOLUMN_TEXT, link.text)
+    return (inside or named) and not looks_like_article(link.path) and not is_attachment(link)
 
 
 def is_candidate_report(link: Link) -> bool:

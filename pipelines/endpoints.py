@@ -21,6 +21,9 @@ from lxml import etree
 from pipelines.links import Link, page_links
 from pipelines.page import CounterAnswer, FetchedPage
 from pipelines.rules import endpoints as rules
+from pipelines.rules.vocabulary import COUNTER_LABEL_AT_END
+from pipelines.script_urls import PAGE_PLACEHOLDER, script_requests
+from pipelines.textnorm import normalize
 from pipelines.urls import canonical_url
 
 _COUNTER_CALLS = [(r["name"], re.compile(r["pattern"]), r["url"]) for r in rules.COUNTER_CALLS]
@@ -35,6 +38,10 @@ _CDATA = re.compile(r"<!\[CDATA\[([\s\S]*?)\]\]>")
 _LIST_LITERAL = re.compile(rules.LIST_API_LITERAL)
 _GKMLPT_CAT = re.compile(rules.GKMLPT_CATEGORY)
 _PAGE_PARAMS_LOWER = {p.lower() for p in rules.LIST_API_PAGE_PARAMS}
+_LIST_WORDS = re.compile(rules.LIST_PATH_WORDS)
+_COUNTER_WORDS = re.compile(rules.COUNTER_PATH_WORDS)
+_LABEL_AT_END = re.compile(COUNTER_LABEL_AT_END)
+_ASSET = re.compile(r"\.(?:js|css|png|jpe?g|gif|svg|ico|woff2?)(?:\?|$)", re.I)
 
 
 @dataclass
@@ -76,9 +83,24 @@ def counter_url(page_url: str, tree: etree._Element) -> str | None:
         m = pattern.search(scripts)
         if m:
             return canonical_url(urljoin(page_url, template.format(**m.groupdict())))
+    # A request built in script from the page's literals (xhr.open("GET", "/api/views?id=" + manuscriptId)).
+    for call in script_requests(scripts):
+        if call.method == "GET" and call.page_param is None and _COUNTER_WORDS.search(call.url) \
+                and not _ASSET.search(call.url):
+            return canonical_url(urljoin(page_url, call.url))
     for src in tree.xpath("//script/@src"):
         src = src.strip()
         if src and _COUNTER_SRC.search(urlsplit(src).path + ("?" if "?" in src else "")):
+            return canonical_url(urljoin(page_url, src))
+    # A <script src> written right after a counter label (浏览次数：<script src="/cnt.do?id=9">) is the
+    # counter whatever its name; a library (.js without a query) is not.
+    for script in tree.xpath("//body//script[@src]"):
+        src = (script.get("src") or "").strip()
+        if "?" not in src or urlsplit(src).path.lower().endswith(".js"):
+            continue
+        before = script.getprevious()
+        label = (before.tail if before is not None else script.getparent().text) or ""
+        if _LABEL_AT_END.search(normalize(label)):
             return canonical_url(urljoin(page_url, src))
     return None
 
@@ -142,7 +164,18 @@ def list_calls(page: FetchedPage, tree: etree._Element) -> list[EndpointCall]:
         found.append(hanweb)
     scripts = _inline_scripts(tree)
     seen: set[str] = set()
+    # Requests the scripts build from the page's own literals: the endpoint as the script asks it.
+    for call in script_requests(scripts):
+        url = urljoin(page.url, call.url)
+        if call.method != "GET" or "dataproxy" in url or _ASSET.search(url) or _COUNTER_WORDS.search(url):
+            continue
+        if call.page_param is None and not (_LIST_LITERAL.search(f"'{call.url}'") or _LIST_WORDS.search(urlsplit(url).path)):
+            continue
+        seen.add(url.replace(PAGE_PLACEHOLDER, "1"))
+        found.append(_json_call(url.replace(PAGE_PLACEHOLDER, "1"), 1, call.page_param))
     for m in _LIST_LITERAL.finditer(scripts):
+        if _concatenated(scripts, m.start(), m.end()):
+            continue  # a piece of a longer expression: resolved above, or not knowable without running it
         url = urljoin(page.url, m.group("url"))
         if url in seen or "dataproxy" in url:
             continue
@@ -156,6 +189,13 @@ def list_calls(page: FetchedPage, tree: etree._Element) -> list[EndpointCall]:
         if m:
             found.append(_json_call(urljoin(page.url, rules.GKMLPT_LIST.format(cat=m.group("cat"))), 1))
     return found
+
+
+def _concatenated(scripts: str, start: int, end: int) -> bool:
+    """The string literal at [start, end) is joined to something else by `+`."""
+    before = scripts[max(0, start - 40):start].rstrip()
+    after = scripts[end:end + 40].lstrip()
+    return before.endswith("+") or after.startswith("+")
 
 
 def _hanweb_call(page_url: str, raw: str) -> EndpointCall | None:

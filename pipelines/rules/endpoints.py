@@ -66,3 +66,22 @@ JSON_TOTAL_KEYS = ["total", "totalCount", "total_count", "totalRecord", "count",
 JSON_PAGE_SIZE_KEYS = ["pageSize", "page_size", "perPage", "per_page", "size", "limit"]
 # Never walk more API pages than this (a typo or a trap can claim 99999 pages).
 MAX_API_PAGES = 200
+
+# --- requests built in script (pipelines/script_urls.py) -----------------------------------------
+# Where a script makes a request, up to the start of its URL expression: fetch(URL, XMLHttpRequest
+# open(METHOD, URL), $.get/$.getJSON/$.post(URL, $.ajax({url: URL. Group "method" when written.
+SCRIPT_REQUEST_CALL = (
+    r"(?:\bfetch\s*\(|\.open\s*\(\s*['\"](?P<method>GET|POST)['\"]\s*,|\$\.(?:get|getJSON|post)\s*\(|\burl\s*:)\s*"
+)
+# A variable the page assigns a literal: var x = "…"; let x = 5; const x = '…'; {x: "…"}, x: '…'.
+SCRIPT_LITERAL_ASSIGNMENT = (
+    r"(?:\b(?:var|let|const)\s+|[,{]\s*|^\s*)(?P<name>[A-Za-z_$][\w$]*)\s*[:=]\s*"
+    r"(?P<value>'[^'\\\n]*'|\"[^\"\\\n]*\"|\d+)(?=\s*(?:[,;}\n]|$))"
+)
+# An identifier whose value numbers list pages (left as the page parameter, starting at 1).
+SCRIPT_PAGE_VARIABLE = r"^(?:page|pageNo|pageNum|pageNumber|pageIndex|pageindex|curPage|currentPage|current|p|pn|pg|pi)$"
+# A script request whose URL says it is a list (a list endpoint of a column page), when it carries
+# no page parameter: path words.
+LIST_PATH_WORDS = r"(?i)list|query|search|articles?|infos?|docs?|records|column|channel|content|getData|page"
+# A script request whose URL says it counts views (a counter endpoint of a report page).
+COUNTER_PATH_WORDS = r"(?i)view|hits?\b|hits|click|visit|count|browse|\bpv\b|/pv|read(?:num|count)"

@@ -1,4 +1,10 @@
-"""What makes a title a 政府信息公开(工作)年度报告, and what only looks like one."""
+"""What makes a title a 政府信息公开(工作)年度报告, and what only looks like one.
+
+Every pattern is matched against pipelines.textnorm.normalize(title): Simplified, half-width
+(NFKC: （ → (, ： → :, ２０２３ → 2023), no whitespace. Write patterns in that form only.
+"""
+
+from pipelines.rules.vocabulary import CN_YEAR, YEAR
 
 # A report title must match one of these (after whitespace is removed).
 ANNUAL_REPORT_PATTERNS = [
@@ -18,13 +24,18 @@ NOT_ANNUAL_REPORT_PATTERNS = [
     # Documents about reports: 关于做好…年度报告编制发布工作的通知, …考核结果的通报.
     r"(通知|通报|意见|方案|批复|函|公告)$",
     r"^关于",
-    r"指南|目录",
+    r"指南|目录|索引|汇总|汇编|一览",
+    # Pages about one report, not the report: its correction, its interpretation, its graphic
+    # version (关于…年度报告的更正说明, 《…年度报告》解读, 图解：…, 一图读懂…, 图说…).
+    r"更正|勘误|修订说明|撤回|撤销",
+    r"解读|答记者问|问答",
+    r"^[\[(【]?图(解|说)|一图(读懂|看懂|了解)|长图|海报|^[\[(【]?视频|^H5",
     r"社会责任报告|环境.{0,4}报告|质量报告",
 ]
 
 # A report title names the year it covers: 2017年, 2020年度, 二〇二二年, or "XX年" in docshare
 # samples. A column or a section ("政府信息公开年度报告") names none.
-TITLE_YEAR_PATTERN = r"((?:19|20)\d{2}|[〇○零一二三四五六七八九]{4}|XX|xx|ＸＸ)\s*年"
+TITLE_YEAR_PATTERN = rf"({YEAR}|{CN_YEAR}|XX|xx|ＸＸ)\s*年"
 
 # Link texts that may lead to a report though truncated (…, ...), used only to decide what to fetch:
 # the report page's own title decides what is emitted.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -164,9 +165,10 @@ def portal_content(seed: int) -> PortalContent:
         for shape_n in NEWS_TITLES:
             add(site, "", "news", shape_n.format(name=plan.name, kind=plan.name[-1], y=latest + 1), "", None,
                 dt.date(latest + 1, 3, 1 + r.randint(0, 27)))
-    for site, key, name, members in lists:
+    base = 1000 + stable_int("code", seed) % 8000  # list ids: distinct within the portal
+    for index, (site, key, name, members) in enumerate(lists):
         ordered = sorted(members, key=lambda it: (it.date, it.id), reverse=True)
-        code = f"{key}{stable_int('code', seed, site, key) % 9000 + 1000}"
+        code = f"{key}{base + 7 * index}"
         content.lists[(site, key)] = ListDef(site, key, name, code, tuple(it.id for it in ordered))
     return content
 
@@ -186,4 +188,12 @@ def body_lines(plan: PortalPlan, item: Item) -> list[str]:
         return [item.title, *report_plain_text(item.agency or plan.name, item.year or plan.years[0], "district",
                                                 item.date).split("\n")]
     lines = [line.strip() for line in seed_text(item.body).splitlines() if line.strip()]
+    if item.body not in _FAMILY_SEEDS.values():
+        # A portal's own article has no other site's chrome: drop the scraped page's breadcrumb,
+        # clock and meta line (首页 >> …, 今天是:…, 浏览:24950次) above the body.
+        head = [i for i, line in enumerate(lines[:8]) if _SCRAPED_CHROME.search(line)]
+        lines = lines[head[-1] + 1:] if head else lines
     return [item.title, *lines]
+
+
+_SCRAPED_CHROME = re.compile(r"首页|今天是|来源[:：]|浏览[:：]|点击[:：]|>>")

@@ -158,5 +158,5 @@ def plan_for(seed: int) -> PortalPlan:
 def choices_of(plan: PortalPlan) -> dict[str, str]:
     """The mechanism-level choices, by name: what the benchmark groups its figures by."""
     return {"family": plan.family, "charset": f"{plan.charset}/{plan.charset_decl}", "list": plan.list_mechanism,
-            "pagination": plan.pagination, "counter": plan.counter, "attachments": plan.attachments,
+            "pagination": plan.pagination if plan.list_mechanism == "static" else "-", "counter": plan.counter, "attachments": plan.attachments,
             "script": plan.script, "subsites": str(len(plan.subsites))}

@@ -1,4 +1,6 @@
-"""Replay in pywb: every report page of two crawls comes back byte-identical in id_ mode.
+"""Replay in pywb: every report page of two crawls comes back byte-identical in id_ mode, with
+pywb looking captures up in OUR index (`gongkai index`'s index.cdxj), and again from the WACZ
+(`gongkai export-wacz`, whose index pywb takes as it is); POST captures (Hanweb lists) too.
 
 pywb lives in .venv-pywb/ (scripts/pywb.sh install: pip, first time only; it pins redis==2.10.6 so
 it never goes into .venv/). Revisits (identical payload and 304) and gzip-encoded payloads included.
@@ -6,6 +8,7 @@ it never goes into .venv/). Revisits (identical payload and 304) and gzip-encode
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import os
@@ -19,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from archive.revisit import load_exchange
+from crawler.cli import main
 from tests.archive_helpers import ROOT, read_jsonl, run_crawl
 from tests.fixtureweb import FixtureWeb
 from tests.fixtureweb.recrawl import Recrawl
@@ -33,10 +37,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _get(port: int, path: str) -> tuple[int, dict, bytes]:
+def _get(port: int, path: str, method: str = "GET", body: bytes | None = None,
+         headers: dict | None = None) -> tuple[int, dict, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     # As a browser asks: a gzip payload must come back as archived, still gzip.
-    conn.request("GET", path, headers={"Accept-Encoding": "gzip, deflate"})
+    conn.request(method, path, body=body, headers={"Accept-Encoding": "gzip, deflate", **(headers or {})})
     resp = conn.getresponse()
     return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
 
@@ -55,10 +60,16 @@ def job(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def wayback(job):
+@pytest.fixture(scope="module", params=["index", "wacz"])
+def wayback(job, request):
+    """pywb on our index.cdxj (scripts/pywb.sh serve), or on the WACZ and its index (serve-wacz)."""
     port = _free_port()
-    proc = subprocess.Popen(["bash", str(SCRIPT), "serve", str(job), str(port)], stdout=subprocess.PIPE,
+    if request.param == "wacz":
+        assert main(["export-wacz", str(job)]) == 0
+        command = ["serve-wacz", str(job / f"{job.name}.wacz"), str(port)]
+    else:
+        command = ["serve", str(job), str(port)]
+    proc = subprocess.Popen(["bash", str(SCRIPT), *command], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -71,9 +82,35 @@ def wayback(job):
             pytest.fail(f"wayback exited: {proc.stdout.read().decode()[-3000:]}")
     else:
         pytest.fail("wayback did not start")
+    _assert_pywb_uses_our_index(job, request.param)
     yield port
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=10)
+
+
+def _index_lines(path: Path) -> list[str]:
+    data = path.read_bytes()
+    return (gzip.decompress(data) if path.suffix == ".gz" else data).decode("utf-8").splitlines()
+
+
+def _assert_pywb_uses_our_index(job: Path, mode: str) -> None:
+    """The collection's index is ours, not one pywb rebuilt: same lines (pywb renames the WACZ's
+    files when it unpacks them, so for the WACZ only keys, timestamps and offsets are compared)."""
+    assert main(["index", str(job), "--out", str(job / "ours.cdxj")]) == 0
+    ours = _index_lines(job / "ours.cdxj")
+    if mode == "index":
+        used = _index_lines(job / "pywb" / "collections" / "gongkai" / "indexes" / "index.cdxj")
+        assert used == ours
+    else:
+        indexes = sorted((job / "pywb-wacz" / "collections" / "gongkai" / "indexes").glob("*.cdx*"))
+        used = [line for p in indexes for line in _index_lines(p)]
+
+        def key(line: str) -> tuple:
+            urlkey, ts, entry = line.split(" ", 2)
+            e = json.loads(entry)
+            return urlkey, ts, e["offset"], e["length"]
+
+        assert sorted(map(key, used)) == sorted(map(key, ours))
 
 
 def test_script_is_idempotent_and_quick():
@@ -104,6 +141,47 @@ def test_every_report_replays_byte_identical(job, wayback):
     print(f"pywb id_ replay: {identical}/{checked} byte-identical ({revisits} revisits, {gzip} gzip)")
     assert not failures, failures[:5]
     assert checked >= 2 * 50 and revisits >= 40 and gzip >= 10
+
+
+def _post_captures(job: Path) -> list[tuple[str, str, str, bytes, bytes]]:
+    """(url, timestamp, content type, request body, archived payload) of every POST capture."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    found = []
+    for path in sorted((job / "warc").glob("*.warc.gz")):
+        requests, responses = {}, {}
+        with open(path, "rb") as fh:
+            for record in ArchiveIterator(fh):
+                h = record.rec_headers
+                if record.rec_type == "request" and record.http_headers.protocol == "POST":
+                    requests[h.get_header("WARC-Concurrent-To")] = (
+                        record.http_headers.get_header("Content-Type") or "", record.content_stream().read())
+                elif record.rec_type in ("response", "revisit"):
+                    responses[h.get_header("WARC-Record-ID")] = (h.get_header("WARC-Target-URI"),
+                                                                 h.get_header("WARC-Date"), h)
+        for rid, (ctype, body) in requests.items():
+            if rid in responses:
+                url, date, _h = responses[rid]
+                ts = "".join(c for c in date if c.isdigit())[:14]
+                found.append((url, ts, ctype, body, rid))
+    return found
+
+
+def test_post_captures_replay(job, wayback):
+    """Hanweb-style lists fetched by POST: pywb finds them by their __wb_method=post key."""
+    posts = _post_captures(job)
+    assert posts, "the fixture web's POST lists were not crawled"
+    db = sqlite3.connect(job / "state.sqlite")
+    misses = []
+    for url, ts, ctype, body, rid in posts:
+        warc_file, offset = db.execute("SELECT warc_file, warc_offset FROM captures WHERE warc_record_id = ?",
+                                       (rid,)).fetchone()
+        archived = load_exchange(job, warc_file, offset)
+        status, _headers, got = _get(wayback, f"/gongkai/{ts}id_/{url}", "POST", body, {"Content-Type": ctype})
+        if status != 200 or got != archived.payload:
+            misses.append((url, ts, status))
+    print(f"pywb POST replay: {len(posts) - len(misses)}/{len(posts)} byte-identical")
+    assert not misses, misses[:5]
 
 
 def test_memento_timegate_lists_both_crawls(job, wayback):

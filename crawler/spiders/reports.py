@@ -12,6 +12,7 @@ into requests. Every HTML page fetched is handed to the pipelines, which keep on
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Iterator
 
 import scrapy
@@ -21,6 +22,7 @@ from twisted.python.failure import Failure
 from crawler import browser, endpoints
 from crawler import links as L
 from crawler.items import fetched_page_from_response
+from crawler.rules import browser as browser_rules
 from pipelines import completion
 from pipelines.classify import is_annual_report_title
 from pipelines.document import parse_page
@@ -29,6 +31,13 @@ from pipelines.endpoints import EndpointCall
 from pipelines.urls import canonical_url
 
 logger = logging.getLogger(__name__)
+_LOADING = [re.compile(p) for p in browser_rules.DATA_LOADING_SCRIPTS]
+
+
+def _loads_data(tree) -> bool:
+    """The page's inline scripts load data after the page (XHR, fetch, $.ajax, …)."""
+    scripts = "\n".join(tree.xpath("//script[not(@src)]/text()"))
+    return any(p.search(scripts) for p in _LOADING)
 
 
 class ReportsSpider(scrapy.Spider):
@@ -43,6 +52,7 @@ class ReportsSpider(scrapy.Spider):
         # Scope: the start hosts and every sub-site of their registered domains (street offices'
         # own sites); Scrapy's OffsiteMiddleware enforces it for every request.
         self.allowed_domains = sorted({registered_domain(u) for u in self.start_urls})
+        self._rendered_lists: set[str] = set()  # list pages already sent to the browser as a fallback
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.start_urls:
@@ -88,7 +98,8 @@ class ReportsSpider(scrapy.Spider):
         links = [link for link in L.page_links(parsed.tree, response.url) if not L.is_skipped_resource(link)]
         rendered = bool(meta.get("playwright"))
         page.extra["rendered"] = rendered
-        if not rendered and browser.needs_browser(page, parsed.tree, self.settings):
+        to_browser = not rendered and browser.needs_browser(page, parsed.tree, self.settings)
+        if to_browser:
             self.crawler.stats.inc_value("gongkai/browser/requested")
             # A list is rendered with its pager clicked (bounded); other pages as they load.
             yield browser.browser_request(response.request, callback=self.parse, errback=self.on_error,
@@ -109,15 +120,23 @@ class ReportsSpider(scrapy.Spider):
         if role in ("start", "home", "section"):
             yield from self._from_navigation(response, links, role, meta.get("hops", 0))
         if role == "column" or role == "start" and self._looks_like_column(response.url, parsed.tree):
-            yield from self._from_list(response, parsed, links, meta)
+            found: list[int] = []
+            yield from self._from_list(response, parsed, links, meta, found)
             # A rendered list whose pager was clicked: the links of every earlier state too.
             for state in map(parse_page, browser.earlier_state_pages(response)):
                 if state.tree is not None:
                     state_links = [link for link in L.page_links(state.tree, response.url)
                                    if not L.is_skipped_resource(link)]
-                    yield from self._from_list(response, state, state_links, meta)
-            for call in completion.list_calls(page, parsed):
-                yield self._list_request(call, meta.get("column") or response.url)
+                    yield from self._from_list(response, state, state_links, meta, found)
+            calls = completion.list_calls(page, parsed)
+            for call in calls:
+                yield self._list_request(call, meta.get("column") or response.url, list_page=response.url)
+            # One decision path for lists: static HTML → endpoint → browser. A list page whose static
+            # HTML holds no report link, with no endpoint to ask but scripts that load data, is
+            # rendered with its pager clicked (bounded); an endpoint that answers nothing sends its
+            # page to the browser too (parse_list_api).
+            if not to_browser and not rendered and not calls and not any(found) and _loads_data(parsed.tree):
+                yield from self._render_list(response.url, meta)
 
     # -- a page and what completes it (pipelines/completion.py) -------------------------------------
     def _next_step(self, page, steps: list[completion.Step]) -> Iterator[object]:
@@ -159,16 +178,40 @@ class ReportsSpider(scrapy.Spider):
 
     counter_failed = step_failed  # name used by earlier hooks
 
-    def _list_request(self, call: EndpointCall, column: str | None) -> Request:
-        return endpoints.request_for(call, callback=self.parse_list_api, errback=self.on_error,
-                                     meta={"role": "list_api", "column": column})
+    def _list_request(self, call: EndpointCall, column: str | None, list_page: str | None = None) -> Request:
+        # `list_page`: the page whose script makes this call, on the first call only: rendered if
+        # the endpoint answers nothing.
+        return endpoints.request_for(call, callback=self.parse_list_api, errback=self.list_api_failed,
+                                     meta={"role": "list_api", "column": column, "list_page": list_page})
+
+    def _render_list(self, url: str, meta: dict) -> Iterator[Request]:
+        """The list page at `url` rendered by the browser, its pager clicked: once per page."""
+        if url in self._rendered_lists or not self.settings.getbool("GONGKAI_BROWSER_ENABLED") \
+                or browser.host_override(url, self.settings) == "never":
+            return
+        self._rendered_lists.add(url)
+        self.crawler.stats.inc_value("gongkai/browser/list_fallback")
+        request = self._request(url, "column", hops=meta.get("hops", 0), column=meta.get("column") or url,
+                                link_text=meta.get("link_text"))
+        yield browser.browser_request(request, callback=self.parse, errback=self.on_error, pager=True,
+                                      settings=self.settings)
+
+    def list_api_failed(self, failure: Failure) -> Iterator[Request]:
+        self.on_error(failure)
+        meta = failure.request.meta
+        if meta.get("list_page"):
+            yield from self._render_list(meta["list_page"], {"column": meta.get("column")})
 
     def parse_list_api(self, response: Response) -> Iterator[Request]:
         """A list endpoint's answer (XML with CDATA <li>, or JSON): its reports and next pages."""
         self.crawler.stats.inc_value("gongkai/pages/list_api")
-        for link in endpoints.links_from_list_response(response):
-            if L.is_candidate_report(link):
-                yield self._request(link.url, "detail", link_text=link.text)
+        reports = [link for link in endpoints.links_from_list_response(response) if L.is_candidate_report(link)]
+        for link in reports:
+            yield self._request(link.url, "detail", link_text=link.text)
+        if not reports and response.meta.get("list_page"):
+            # Zero items is "nothing found" (a guessed endpoint, a wrong parameter): the browser shows
+            # what a person sees.
+            yield from self._render_list(response.meta["list_page"], {"column": response.meta.get("column")})
         for request in endpoints.next_list_requests(response):
             yield request.replace(callback=self.parse_list_api, errback=self.on_error,
                                   meta={**request.meta, "role": "list_api", "column": response.meta.get("column")})
@@ -200,7 +243,8 @@ class ReportsSpider(scrapy.Spider):
             return L.is_section_link(L.Link("http://x/", link.text))
         return L.is_section_link(link)
 
-    def _from_list(self, response: Response, parsed, links: list[L.Link], meta: dict) -> Iterator[Request]:
+    def _from_list(self, response: Response, parsed, links: list[L.Link], meta: dict,
+                   found: list[int] | None = None) -> Iterator[Request]:
         column = meta.get("column") or response.url
         column_dir = L.directory_of(column)
         report_links = 0
@@ -222,6 +266,8 @@ class ReportsSpider(scrapy.Spider):
         # A run of list pages without a single report link is how endless calendars and pagination
         # traps look: stop following after GONGKAI_TRAP_MAX_EMPTY_PAGES of them. (Counting links,
         # not links first seen here, keeps the walk independent of the order pages arrive in.)
+        if found is not None:
+            found.append(report_links)
         empty_run = 0 if report_links else meta.get("empty_run", 0) + 1
         if empty_run > self.crawler.settings.getint("GONGKAI_TRAP_MAX_EMPTY_PAGES"):
             if follow_lists:

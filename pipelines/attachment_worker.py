@@ -51,7 +51,7 @@ def pdf_result(path: str) -> dict:
         i for i, p in enumerate(pages) if p and p.images and chars[i] < rules.MIN_TEXT_CHARS_PER_PAGE]
     source, confidence = "text_layer", None
     if scanned and ocr.available():
-        read, confidence = ocr.ocr_pages(path, scanned, warnings)
+        read, ocr_tables, confidence = ocr.ocr_pages(path, scanned, warnings)
         for i, page in read.items():
             pages[i] = page
         if unusable and sum(pdf_text.visible_chars(g.text) for p in read.values() for g in p.glyphs) \
@@ -64,8 +64,11 @@ def pdf_result(path: str) -> dict:
         return _fail([*warnings, unusable, *([] if rules.OCR_ENABLED else ["ocr: off"])], needs_ocr=True)
     elif scanned:
         warnings.append(f"pdf: {len(scanned)} of {len(pages)} pages are images without text (partly scanned)")
-    tables, table_warnings = pdf_tables.ruled_tables(path) if source == "text_layer" else ([], [])
+    tables, table_warnings = pdf_tables.ruled_tables(path) if source != "ocr" else ([], [])
     warnings.extend(table_warnings)
+    if source != "text_layer":
+        tables = sorted([t for t in tables if t.page not in read] + ocr_tables, key=lambda t: (t.page, t.bbox[1]))
+        pdf_tables.mark_continuations(tables, {i: p.height for i, p in enumerate(pages) if p})
     specs = pdf_tables.merged_specs(tables)  # first: it mends rows a page broke, for the text too
     text = pdf_text.layout_text(pages, tables)
     return {"text": text, "needs_ocr": False, "warnings": warnings, "tables": specs,

@@ -126,11 +126,19 @@ def extract_attachment_text(
             refusal = zip_bomb_check(body)
             if refusal:
                 return AttachmentText("", media_type, False, [refusal])
+        if media_type == rules.PDF and looks_scanned(body):
+            timeout = max(timeout, rules.OCR_TIMEOUT)  # OCR takes seconds a page
         result = _run_worker(body, media_type, timeout)
         return AttachmentText(result["text"], media_type, result["needs_ocr"], result["warnings"],
                               result["tables"], result["text_source"], result["ocr_confidence"])
     except Exception as exc:  # last resort: the contract is no exceptions, whatever the bytes
         return AttachmentText("", media_type, False, [f"attachment: unexpected error: {exc!r}"])
+
+
+def looks_scanned(body: bytes) -> bool:
+    """A PDF with images and no font resource at all: a scan, for which OCR needs a longer timeout.
+    (Only a hint for the timeout; the worker decides from the pages what needs OCR.)"""
+    return b"/Image" in body and b"/Font" not in body
 
 
 def zip_bomb_check(body: bytes) -> str | None:

@@ -13,6 +13,7 @@ page with the same columns is one table (the template's table 三 usually breaks
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipelines.rules import attachments as rules
@@ -50,10 +51,11 @@ def _index(edges: list[float], v: float) -> int:
     return min(range(len(edges)), key=lambda i: abs(edges[i] - v)) if edges else 0
 
 
-def _grid(table: object) -> tuple[Grid, tuple[int, int], list[float]]:
-    """Cells with their spans from the cell boxes: a box over k column rules spans k columns."""
+def _grid(table: object, text_of: Callable[[tuple], str] | None = None) -> tuple[Grid, tuple[int, int], list[float]]:
+    """Cells with their spans from the cell boxes: a box over k column rules spans k columns.
+    The text is the page's own (PyMuPDF's extract) or, for a scan, `text_of(cell box)`."""
     tol = rules.PDF_TABLE_EDGE_TOLERANCE
-    texts = table.extract()  # type: ignore[attr-defined]
+    texts = table.extract() if text_of is None else None  # type: ignore[attr-defined]
     boxes = [list(r.cells) for r in table.rows]  # type: ignore[attr-defined]
     xs = _cluster([v for row in boxes for c in row if c for v in (c[0], c[2])], tol)
     ys = _cluster([v for row in boxes for c in row if c for v in (c[1], c[3])], tol)
@@ -66,7 +68,10 @@ def _grid(table: object) -> tuple[Grid, tuple[int, int], list[float]]:
             r0, r1 = _index(ys, box[1]), _index(ys, box[3])
             if (r0, c0) in cells or c1 <= c0 or r1 <= r0:
                 continue
-            text = texts[r][k] if r < len(texts) and k < len(texts[r]) else ""
+            if texts is None:
+                text = text_of(tuple(box))  # type: ignore[misc]
+            else:
+                text = texts[r][k] if r < len(texts) and k < len(texts[r]) else ""
             cells[(r0, c0)] = [text or "", c1 - c0, r1 - r0]
     return cells, (max(len(ys) - 1, 0), max(len(xs) - 1, 0)), xs
 
@@ -94,6 +99,7 @@ def ruled_tables(path: str) -> tuple[list[PageTable], list[str]]:
     pymupdf.TOOLS.mupdf_display_errors(False)
     warnings: list[str] = []
     out: list[PageTable] = []
+    heights: dict[int, float] = {}
     try:
         doc = pymupdf.open(path)
     except Exception as exc:  # pdfminer already read the file; a table finder failure only loses grids
@@ -107,21 +113,51 @@ def ruled_tables(path: str) -> tuple[list[PageTable], list[str]]:
             except Exception as exc:
                 warnings.append(f"pdf: page {number + 1} tables unreadable: {exc!r}"[:200])
                 continue
-            height = page.rect.height
+            heights[number] = page.rect.height
             for table in found:
                 cells, shape, xs = _grid(table)
                 if len(xs) < 3 or not cells:
                     continue  # a framed paragraph, not a table
-                x0, top, x1, bottom = table.bbox
-                current = PageTable(number, (x0, top, x1, bottom), cells, shape, xs)
-                prev = out[-1] if out else None
-                if (prev and prev.page == number - 1 and top < rules.PDF_PAGE_BAND * height
-                        and not [t for t in out if t.page == number]
-                        and len(prev.columns) == len(xs)
-                        and all(abs(a - b) < 3 * rules.PDF_TABLE_EDGE_TOLERANCE for a, b in zip(prev.columns, xs, strict=True))):
-                    current.continues = True
-                out.append(current)
+                out.append(PageTable(number, tuple(table.bbox), cells, shape, xs))  # type: ignore[arg-type]
+    mark_continuations(out, heights)
     return out, warnings
+
+
+def tables_from_rules(number: int, size: tuple[float, float], segments: list[tuple[float, float, float, float]],
+                      text_of: Callable[[tuple], str], words: list[tuple[float, float]]) -> list[PageTable]:
+    """Tables of a scanned page, from the rules found in its image (pipelines/ocr.py): the segments
+    are drawn on a blank page (with a mark at each word) and PyMuPDF's table finder reads that page
+    exactly as it reads a born-digital one; the cell text comes from `text_of` (the OCR words inside the cell's box)."""
+    import pymupdf
+
+    pymupdf.no_recommend_layout()
+    with pymupdf.open() as doc:
+        page = doc.new_page(width=size[0], height=size[1])
+        shape = page.new_shape()
+        for x0, y0, x1, y1 in segments:
+            shape.draw_line((x0, y0), (x1, y1))
+        shape.finish(color=(0, 0, 0), width=0.5)
+        shape.commit()
+        for x, y in words:  # the finder keeps only tables with text in them: mark where the words are
+            page.insert_text((x, y), "x", fontsize=4)
+        out = []
+        for table in page.find_tables(strategy="lines_strict").tables:
+            cells, grid_shape, xs = _grid(table, text_of)
+            if len(xs) >= 3 and cells:
+                out.append(PageTable(number, tuple(table.bbox), cells, grid_shape, xs))  # type: ignore[arg-type]
+    return out
+
+
+def mark_continuations(tables: list[PageTable], heights: dict[int, float]) -> None:
+    """A table at the top of a page with the columns of the last table of the page before continues it."""
+    for i, current in enumerate(tables):
+        prev = tables[i - 1] if i else None
+        if (prev and prev.page == current.page - 1 and current.bbox[1] < rules.PDF_PAGE_BAND * heights[current.page]
+                and not [t for t in tables[:i] if t.page == current.page]
+                and len(prev.columns) == len(current.columns)
+                and all(abs(a - b) < 3 * rules.PDF_TABLE_EDGE_TOLERANCE
+                        for a, b in zip(prev.columns, current.columns, strict=True))):
+            current.continues = True
 
 
 def _is_number(text: str) -> bool:

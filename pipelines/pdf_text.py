@@ -57,6 +57,7 @@ class PdfPage:
     height: float
     glyphs: list[Glyph] = field(default_factory=list)
     images: int = 0
+    lines: list[Line] | None = None  # lines already grouped (OCR gives its own); else from the glyphs
 
 
 def read_pages(path: str, warnings: list[str]) -> list[PdfPage | None]:
@@ -119,7 +120,7 @@ def _inside(g: Glyph, box: tuple[float, float, float, float]) -> bool:
     return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
 
 
-def _cells(glyphs: list[Glyph]) -> list[str]:
+def line_cells(glyphs: list[Glyph]) -> list[str]:
     """The glyphs of one line, left to right, cut into cells at wide gaps; a narrow gap between
     two Latin/digit glyphs is a space."""
     cells: list[list[str]] = [[]]
@@ -138,6 +139,10 @@ def _cells(glyphs: list[Glyph]) -> list[str]:
 
 
 def page_lines(number: int, page: PdfPage, boxes: list[tuple[float, float, float, float]]) -> list[Line]:
+    if page.lines is not None:
+        return [line for line in page.lines
+                if not any(b[0] <= (line.x0 + line.x1) / 2 <= b[2] and b[1] <= (line.top + line.bottom) / 2 <= b[3]
+                           for b in boxes)]
     glyphs = [g for g in page.glyphs if not any(_inside(g, b) for b in boxes)]
     glyphs.sort(key=lambda g: (g.top + g.bottom) / 2)
     groups: list[list[Glyph]] = []
@@ -151,7 +156,7 @@ def page_lines(number: int, page: PdfPage, boxes: list[tuple[float, float, float
             centre = c
     lines = []
     for group in groups:
-        cells = _cells(group)
+        cells = line_cells(group)
         if cells:
             lines.append(Line(number, min(g.x0 for g in group), max(g.x1 for g in group),
                               min(g.top for g in group), max(g.bottom for g in group),

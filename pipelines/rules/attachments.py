@@ -94,7 +94,10 @@ OCR_COMMAND = ("tesseract", "stdin", "stdout", "-l", "chi_sim", "--psm", "6", "t
 OCR_DPI = 200  # tesseract reads CJK best at 200–300 dpi; 200 keeps a page near 3 s on one core
 OCR_MAX_PAGES = 60  # a scanned report longer than this is OCRed in part, with a warning
 OCR_PAGE_TIMEOUT = 60.0  # seconds for one page
+OCR_TIMEOUT = 600.0  # seconds for a whole scanned attachment (instead of DEFAULT_TIMEOUT)
 OCR_MIN_CONFIDENCE = 70.0  # mean word confidence (0–100) below which the OCR text gets a warning
 
 # --- DOC/WPS tables via LibreOffice (converted to DOCX, then read like one) --------------------------
 LIBREOFFICE_COMMAND = ("soffice", "--headless", "--norestore", "--convert-to", "docx")
+OCR_DARK_LEVEL = 128  # grey level (0–255) below which a pixel is ink
+OCR_RULE_MIN_PT = 24.0  # a dark run at least this long (points) is a table rule, not a stroke of a glyph

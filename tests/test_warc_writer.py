@@ -65,3 +65,19 @@ def test_rotation_by_size_and_warcinfo_per_file(tmp_path):
     for name in files:
         with open(tmp_path / name, "rb") as fh:
             assert next(iter(ArchiveIterator(fh))).rec_type == "warcinfo"
+
+
+def test_iri_request_line_is_ascii_on_the_wire(tmp_path):
+    """A URL with a Chinese path and an IDN host (as a portal links it): warcio raised on the
+    request head; the request line is percent-encoded and Host punycode, as a client sends them."""
+    url = "http://政府.中国/nb/2023年 报告.html?q=年报"
+    writer = RotatingWarcWriter(tmp_path / "warc", relative_to=tmp_path)
+    ptr = _write(writer, url, b"<html></html>", [("Content-Type", "text/html")])
+    writer.close()
+    with open(tmp_path / ptr.warc_file, "rb") as fh:
+        records = {r.rec_type: (r.rec_headers.get_header("WARC-Target-URI"), r.http_headers)
+                   for r in ArchiveIterator(fh) if r.rec_type in ("request", "response")}
+    target, head = records["request"]
+    assert head.statusline == "/nb/2023%E5%B9%B4%20%E6%8A%A5%E5%91%8A.html?q=%E5%B9%B4%E6%8A%A5 HTTP/1.1"
+    assert head.get_header("Host") == "xn--mxtq1m.xn--fiqs8s"
+    assert records["response"][0] == target

@@ -140,7 +140,7 @@ def test_ctrl_c_says_run_again_and_the_rerun_resumes(fixture_web, tmp_path):
 
 # -- a re-crawl on a terminal: the progress line and what the summary says --------------------------
 @pytest.fixture(scope="module")
-def recrawl_on_a_terminal(demo_crawl, fixture_web, tmp_path_factory) -> tuple[int, str]:
+def recrawl_on_a_terminal(demo_crawl, fixture_web, tmp_path_factory) -> tuple[int, str, Path]:
     """The demo job crawled again, its output going to a pseudo-terminal as it does for a person."""
     job = tmp_path_factory.mktemp("recrawl") / "job"
     shutil.copytree(demo_crawl.out, job)
@@ -165,12 +165,12 @@ def recrawl_on_a_terminal(demo_crawl, fixture_web, tmp_path_factory) -> tuple[in
         chunks.append(data)
     proc.wait(timeout=60)
     os.close(primary)
-    return proc.returncode, b"".join(chunks).decode("utf-8", "replace")
+    return proc.returncode, b"".join(chunks).decode("utf-8", "replace"), job
 
 
 def test_recrawl_says_what_is_new(recrawl_on_a_terminal, demo_crawl):
     """Re-crawling an unchanged web says 0 new, all unchanged (it used to say "59 reports")."""
-    returncode, screen = recrawl_on_a_terminal
+    returncode, screen, _job = recrawl_on_a_terminal
     assert returncode == 0, screen[-3000:]
     n = len({r["url"] for r in demo_crawl.reports()})
     assert f"(0 new, 0 changed, {n} unchanged, 0 removed)" in screen, screen[-2000:]
@@ -179,10 +179,35 @@ def test_recrawl_says_what_is_new(recrawl_on_a_terminal, demo_crawl):
 def test_progress_line_on_a_terminal_only(recrawl_on_a_terminal, demo_crawl, fixture_web):
     # Not a terminal (the demo crawl's stderr is a pipe): no live line, no terminal escapes.
     assert "in flight" not in demo_crawl.stderr and "\x1b[" not in demo_crawl.stderr
-    returncode, screen = recrawl_on_a_terminal
+    _returncode, screen, _job = recrawl_on_a_terminal
     live = [line for line in screen.splitlines() if "in flight" in line]
     assert live, screen[-3000:]
     assert any("reports" in line and "queue" in line and "failures" in line for line in live)
     below = screen.split("in flight", 1)[1]
     for start in fixture_web.start_urls:
         assert start.split("/")[2] in below, f"no per-site counts for {start} under the live line"
+
+
+# -- what the job directory holds matches what docs/output.md and docs/jsonl-schema.json say ---------
+def test_every_line_has_every_documented_field(demo_crawl):
+    import jsonschema
+
+    schema = json.loads((ROOT / "docs" / "jsonl-schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    reports = demo_crawl.reports()
+    assert reports
+    for record in reports:
+        assert set(schema["properties"]) <= set(record), (record["url"], set(schema["properties"]) - set(record))
+        errors = [e.message for e in validator.iter_errors(record)]
+        assert not errors, (record["url"], errors[:3])
+    documented = (ROOT / "docs" / "output.md").read_text(encoding="utf-8")
+    for name in schema["properties"]:
+        assert f"| `{name}` |" in documented, f"{name} is in the schema but not in docs/output.md"
+
+
+def test_unchanged_recrawl_appends_nothing_to_reports_jsonl(recrawl_on_a_terminal, demo_crawl):
+    """docs/output.md#across-crawls: a re-crawl of an unchanged web appends nothing; last line per URL current."""
+    returncode, screen, job = recrawl_on_a_terminal
+    assert returncode == 0, screen[-2000:]
+    lines = (job / "reports.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(demo_crawl.reports())

@@ -6,9 +6,10 @@ The web is the hand-written fixture web, 江山区 included (browser off: its sc
 then simply not reports, in both crawls), with the hazards that lost reports before: reports only
 reachable through a POST list endpoint, reports waiting on a view counter or an attachment, and
 (tests/fixtureweb/recrawl.py) a POST-listed report, a counter and an attachment that each answer 503
-twice before they answer 200. Kill moments are seeded; most
-land a random time after a run has opened its job (mid-crawl), some at a random time after launch
-(mid start-up, mid WARC recovery).
+twice before they answer 200 (with a real backoff between attempts). Kill moments are seeded:
+some at a random time after launch (mid start-up, mid WARC recovery), some a random time after a
+run has opened its job (mid-crawl), and some just after the web served one of those hazards (a 503
+of a flaky URL, a POST list answer, a counter, an attachment): the moments that lost reports before.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ pytestmark = pytest.mark.timeout(240)
 SEED = 1111
 KILLS = 12
 # Slow enough that the crawl spans the kills: ~10 s of fetching, three retries for the 503s.
-PACE = ["--set", "DOWNLOAD_DELAY=0.2", "--set", "RETRY_TIMES=3", "--set", "GONGKAI_BROWSER_ENABLED=False",
-        "--log-level", "INFO"]
+PACE = ["--set", "DOWNLOAD_DELAY=0.2", "--set", "RETRY_TIMES=3", "--set", "GONGKAI_RETRY_BACKOFF_BASE=0.5",
+        "--set", "GONGKAI_BROWSER_ENABLED=False", "--log-level", "INFO"]
 COUNTER = "http://www.hyq.gov.cn/module/visitcount/articlehits.jsp?colid=1234&artid=5161"
 
 
@@ -80,6 +81,16 @@ def _spawn(web: FixtureWeb, out: Path, log: Path) -> subprocess.Popen:
                                 stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def _wait_for_hazard(web: FixtureWeb, served: int, proc: subprocess.Popen, urls: set[str]) -> None:
+    """Until the web has served (since request number `served`) a 503, a POST or one of `urls`."""
+    deadline = time.time() + 20
+    while proc.poll() is None and time.time() < deadline:
+        for r in web.requests()[served:]:
+            if r.status == 503 or r.method == "POST" or r.url in urls:
+                return
+        time.sleep(0.01)
+
+
 def _kill(proc: subprocess.Popen) -> None:
     os.killpg(proc.pid, signal.SIGKILL)  # the crawl and any worker process it started
     proc.wait()
@@ -108,6 +119,7 @@ def test_a_dozen_kills_lose_and_repeat_nothing(tmp_path):
         # The reference: the same web, the same hazards, never killed.
         js_only = JS_ONLY_REPORTS[0]["url"]
         recrawl = _flaky(web, [js_only, COUNTER, DOCX_URL])
+        hazards = {js_only, COUNTER, DOCX_URL}
         ref = subprocess.run(_cmd(web, tmp_path / "ref"), env=crawl_env(web.proxy_url), cwd=ROOT,
                              capture_output=True, text=True, timeout=120)
         assert ref.returncode == 0, ref.stdout[-3000:] + ref.stderr[-3000:]
@@ -120,15 +132,19 @@ def test_a_dozen_kills_lose_and_repeat_nothing(tmp_path):
         while kills < KILLS:
             log = tmp_path / f"run{len(logs)}.log"
             logs.append(log)
-            runs = _runs(out)
+            runs, served = _runs(out), len(web.requests())
             proc = _spawn(web, out, log)
-            if rng.random() < 0.25:
+            moment = rng.random()
+            if moment < 0.2:
                 time.sleep(rng.uniform(0.2, 2.0))  # anywhere in start-up
-            else:
+            elif moment < 0.6:
                 deadline = time.time() + 30
                 while _runs(out) <= runs and proc.poll() is None and time.time() < deadline:
                     time.sleep(0.02)
                 time.sleep(rng.uniform(0.05, 1.2))  # mid-crawl
+            else:
+                _wait_for_hazard(web, served, proc, hazards)
+                time.sleep(rng.uniform(0.0, 0.3))  # just after a hazard was served
             if proc.poll() is not None:
                 break  # it finished before this kill: that run is the last
             _kill(proc)

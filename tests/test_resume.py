@@ -19,6 +19,7 @@ from archive.warcwriter import OPEN_SUFFIX, RotatingWarcWriter, complete_prefix,
 from tests.archive_helpers import ROOT, changes_files, crawl_cmd, crawl_env, read_jsonl, run_crawl
 from tests.fixtureweb import FixtureWeb
 from tests.fixtureweb.expected import EXPECTED_REPORTS
+from tests.fixtureweb.recrawl import Recrawl
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -127,3 +128,27 @@ def test_full_disk_leaves_a_readable_warc(tmp_path):
     path = tmp_path / writer.files_written[0]
     assert path.stat().st_size == good
     assert complete_prefix(path) == (good, 3, None)
+
+
+def test_kill_between_a_503_and_its_retry_loses_nothing(tmp_path):
+    """Killed while a report waits out the backoff after a 503: the resumed crawl asks again rather
+    than replaying the archived 503 until its retries run out (how a report used to be lost)."""
+    out = tmp_path / "job"
+    target = sorted(r["url"] for r in EXPECTED_REPORTS if "//www.hyq.gov.cn/" in r["url"])[0]
+    with FixtureWeb() as web:
+        Recrawl(web).flaky(target, 1)
+        slow_retry = ["--set", "GONGKAI_RETRY_BACKOFF_BASE=30", "--set", "RETRY_TIMES=2"]
+        proc = subprocess.Popen(crawl_cmd(web.start_urls, out, *slow_retry), env=crawl_env(web.proxy_url), cwd=ROOT,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while not any(r.url == target and r.status == 503 for r in web.requests()):
+            assert proc.poll() is None and time.time() < deadline, "the crawl never reached the flaky report"
+            time.sleep(0.02)
+        time.sleep(0.5)  # the 503 is archived; the retry waits 30 s
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        assert target not in {r["url"] for r in read_jsonl(out / "reports.jsonl")} \
+            if (out / "reports.jsonl").exists() else True
+        second = run_crawl(web, out, "--log-level", "INFO")
+        assert "resuming crawl " in second.stderr and " pending" in second.stderr
+    assert target in {r["url"] for r in read_jsonl(out / "reports.jsonl")}

@@ -1,134 +1,175 @@
-"""What the browser costs: share of pages rendered on a mixed site, and a rendered page against a plain one.
+"""What the browser costs a crawl: memory of the process family, CPU, wall, and whether it left the scope.
 
-Run: ``.venv/bin/python -m benchmarks.browser [--pages 20]``
+Run: ``.venv/bin/python -m benchmarks.browser [--seeds 2,3,5,8] [--json out.json]``
 
-1. Crawls the JS fixture site (tests/fixtureweb/site_js.py: JSON-API and POST-dataproxy columns, counter
-   scripts, attachments, one browser-only column and one browser-only counter) with the real settings, and
-   counts HTML pages fetched against pages rendered (stats ``gongkai/browser/rendered``).
-2. Fetches the same report page N times plainly (HTTP through the fixture proxy + lxml parse) and N times
-   through chromium (one browser, a new page per fetch, as scrapy-playwright does, waiting for the network to
-   settle), measuring wall time and CPU time of this process and all its children (node driver, chromium
-   processes: read from /proc, Linux only). Prints both side by side.
+The same crawl of generated portals (tests/fixtureweb/generated/, seeds whose lists are browser-only
+with pager clicks, and counters of every kind) twice, side by side:
+
+- **browser**: the crawl as shipped (crawler/settings.py);
+- **no browser** (baseline): the same crawl with GONGKAI_BROWSER_ENABLED=False; what it cannot reach
+  (the browser-only lists) it does not find;
+
+and both again with extraction in the crawl process (GONGKAI_EXTRACT_WORKERS=0), which separates the
+extraction workers' memory from the browser's.
+
+For each: pages fetched, renders, reports found against the portals' expected reports, wall seconds,
+CPU seconds of the whole process tree (os.wait4: the crawler and every descendant it reaped: node
+driver, chromium, extraction workers), **peak family RSS** (the sum of resident memory of the
+crawler and all its descendants, sampled from /proc every 50 ms; shared pages are counted once per
+process, as `ps` would) and peak family PSS (shared pages divided among their users: what the family
+really holds), and requests the fixture web saw for hosts outside the portals' registered domains.
+At the browser run's peak the family is broken down by process kind.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-import urllib.request
+from collections import defaultdict
 from pathlib import Path
-
-import lxml.html
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler import settings as S  # noqa: E402
-from tests.fixtureweb.server import FixtureWeb  # noqa: E402
-from tests.fixtureweb.site_js import JS_START_URL, R_RENDER  # noqa: E402
+from tests.fixtureweb.generated import GeneratedWeb  # noqa: E402
 
-_TICKS = os.sysconf("SC_CLK_TCK")
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+SAMPLE_SECONDS = 0.05
 
 
-def _tree_cpu_seconds(root: int) -> float:
-    """utime+stime of `root` and every live descendant (and the reaped children they waited for)."""
-    children: dict[int, list[int]] = {}
-    stats: dict[int, list[str]] = {}
+def _kind(cmdline: str) -> str:
+    if "chromium" in cmdline:
+        return "chromium"
+    if "playwright/driver" in cmdline:
+        return "playwright driver (node)"
+    if "crawler.cli" in cmdline:
+        return "crawler"
+    return "other children (extraction workers, converters)"
+
+
+def family(root: int) -> list[tuple[int, int, int, str]]:
+    """(pid, rss, pss, kind) of `root` and every live descendant, from /proc."""
+    children: dict[int, list[int]] = defaultdict(list)
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            raw = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = raw[raw.rindex(")") + 2:].split()
-        pid = int(entry)
-        stats[pid] = fields
-        children.setdefault(int(fields[1]), []).append(pid)
-    total, stack = 0.0, [root]
+        if entry.isdigit():
+            try:
+                raw = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            children[int(raw[raw.rindex(")") + 2:].split()[1])].append(int(entry))
+    out, stack = [], [root]
     while stack:
         pid = stack.pop()
-        f = stats.get(pid)
-        if f:
-            # utime, stime, cutime, cstime (fields 14-17 of stat; here offset by the 2 skipped)
-            total += sum(int(x) for x in f[11:15]) / _TICKS
         stack.extend(children.get(pid, []))
-    return total
+        try:
+            rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
+            pss = next((int(line.split()[1]) * 1024 for line in Path(f"/proc/{pid}/smaps_rollup").read_text()
+                        .splitlines() if line.startswith("Pss:")), 0)
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue  # exited while we looked
+        out.append((pid, rss, pss, _kind(cmd)))
+    return out
 
 
-def crawl_share(fw: FixtureWeb) -> dict:
-    with tempfile.TemporaryDirectory() as out:
-        env = dict(os.environ, http_proxy=fw.proxy_url, HTTP_PROXY=fw.proxy_url, PYTHONPATH=str(ROOT))
+def run_crawl(gen: GeneratedWeb, browser: bool, extra: tuple[str, ...] = ()) -> dict:
+    with tempfile.TemporaryDirectory() as tmp, gen.serve(keep_headers=False) as web:
+        out = Path(tmp) / "job"
+        env = dict(os.environ, http_proxy=web.proxy_url, HTTP_PROXY=web.proxy_url, no_proxy="", NO_PROXY="",
+                   PYTHONPATH=str(ROOT))
+        cmd = [sys.executable, "-m", "crawler.cli", "crawl", *gen.start_urls, "--out", str(out),
+               "--set", "AUTOTHROTTLE_ENABLED=False", "--set", f"GONGKAI_BROWSER_ENABLED={browser}",
+               *extra, "--log-level", "WARNING"]
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "crawler.cli", "crawl", JS_START_URL, "--out", out, "--set",
-                        "AUTOTHROTTLE_ENABLED=False", "--log-level", "WARNING"], env=env, cwd=ROOT, check=True,
-                       capture_output=True)
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        peak = {"rss": 0, "pss": 0, "at_peak": []}
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                members = family(proc.pid)
+                rss, pss = sum(m[1] for m in members), sum(m[2] for m in members)
+                if rss > peak["rss"]:
+                    peak.update(rss=rss, at_peak=members)
+                peak["pss"] = max(peak["pss"], pss)
+                time.sleep(SAMPLE_SECONDS)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        stderr = proc.stderr.read() if proc.stderr else b""
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        done.set()
+        sampler.join()
         wall = time.perf_counter() - t0
-        stats = json.loads(Path(out, "crawl-stats.json").read_text())
+        stats = json.loads((out / "crawl-stats.json").read_text(encoding="utf-8")) if (out / "crawl-stats.json").exists() else {}
         stats = stats.get("stats", stats)
-    pages = sum(v for k, v in stats.items() if k.startswith("gongkai/pages/") and isinstance(v, int)
-                and k.rsplit("/", 1)[1] in ("start", "home", "section", "column", "detail"))
-    rendered_n = int(stats.get("gongkai/browser/rendered") or 0)
-    # A rendered page is parsed twice (static, then rendered): count it once.
-    return {"html_pages": pages - rendered_n, "rendered": int(stats.get("gongkai/browser/rendered") or 0),
-            "requests": int(stats.get("downloader/request_count") or 0), "wall": wall}
-
-
-def plain(url: str, proxy: str, n: int) -> tuple[float, float]:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": proxy}))
-    cpu0, t0 = _tree_cpu_seconds(os.getpid()), time.perf_counter()
-    for _ in range(n):
-        lxml.html.fromstring(opener.open(url, timeout=30).read())
-    return (time.perf_counter() - t0) / n, (_tree_cpu_seconds(os.getpid()) - cpu0) / n
-
-
-async def rendered(url: str, proxy: str, n: int) -> tuple[float, float, float]:
-    from playwright.async_api import async_playwright
-
-    options = {**S.PLAYWRIGHT_LAUNCH_OPTIONS, "proxy": {"server": proxy}}
-    async with async_playwright() as pw:
-        t_launch = time.perf_counter()
-        browser = await pw.chromium.launch(**options)
-        launch = time.perf_counter() - t_launch
-        context = await browser.new_context()
-        cpu0, t0 = _tree_cpu_seconds(os.getpid()), time.perf_counter()
-        for _ in range(n):
-            page = await context.new_page()
-            await page.goto(url, timeout=S.PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT)
-            try:
-                await page.wait_for_load_state("networkidle", timeout=3000)
-            except Exception:  # noqa: BLE001 - a page that never idles is measured as it stands
-                pass
-            lxml.html.fromstring(await page.content())
-            await page.close()
-        wall, cpu = (time.perf_counter() - t0) / n, (_tree_cpu_seconds(os.getpid()) - cpu0) / n
-        await browser.close()
-    return wall, cpu, launch
+        found = set()
+        if (out / "reports.jsonl").exists():
+            found = {json.loads(line)["url"] for line in (out / "reports.jsonl").open(encoding="utf-8")}
+        outside = gen.out_of_scope(web.requests())
+    expected = {r["url"] for r in gen.expected_reports()}
+    by_kind: dict[str, int] = defaultdict(int)
+    for _pid, rss, _pss, kind in peak["at_peak"]:
+        by_kind[kind] += rss
+    return {"browser": browser, "exit": proc.returncode, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "peak_rss": peak["rss"], "peak_pss": peak["pss"], "peak_by_kind": dict(by_kind),
+            "processes_at_peak": len(peak["at_peak"]),
+            "pages": int(stats.get("downloader/response_count") or 0),
+            "renders": int(stats.get("gongkai/browser/rendered") or 0),
+            "pager_clicks": int(stats.get("gongkai/browser/pager_clicks") or 0),
+            "browser_requests": int(stats.get("gongkai/browser/fetched_by_scrapy") or 0),
+            "browser_aborted": sum(int(v) for k, v in stats.items() if k.startswith("gongkai/browser/aborted/")),
+            "recall": len(found & expected) / max(1, len(expected)), "expected": len(expected),
+            "missing": sorted(expected - found), "settings": list(extra),
+            "out_of_scope": [q.url for q in outside], "stderr_tail": stderr.decode("utf-8", "replace")[-2000:]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, default=20, help="fetches of each kind")
+    parser.add_argument("--seeds", default="2,3,5,8", help="generated portals (comma-separated)")
+    parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
-    url = R_RENDER[1]
-    with FixtureWeb() as fw:
-        share = crawl_share(fw)
-        p_wall, p_cpu = plain(url, fw.proxy_url, args.pages)
-        r_wall, r_cpu, launch = asyncio.run(rendered(url, fw.proxy_url, args.pages))
-    print(f"Mixed site {JS_START_URL}: {share['rendered']} of {share['html_pages']} HTML pages rendered "
-          f"({100 * share['rendered'] / max(share['html_pages'], 1):.0f}%), {share['requests']} Scrapy requests, "
-          f"crawl wall {share['wall']:.1f}s (process start and chromium launch included)")
-    print(f"\nOne report page ({url}), {args.pages} fetches each; chromium launch once: {launch * 1000:.0f} ms\n")
-    print(f"{'':<22}{'wall ms/page':>14}{'CPU ms/page':>14}")
-    print(f"{'plain (HTTP + lxml)':<22}{p_wall * 1000:>14.1f}{p_cpu * 1000:>14.1f}")
-    print(f"{'rendered (chromium)':<22}{r_wall * 1000:>14.1f}{r_cpu * 1000:>14.1f}")
-    print(f"{'ratio':<22}{r_wall / max(p_wall, 1e-9):>13.0f}×{r_cpu / max(p_cpu, 1e-9):>13.0f}×")
+    gen = GeneratedWeb([int(s) for s in args.seeds.split(",")])
+    mechanisms = sorted({gen.plan(s).list_mechanism for s in gen.seeds})
+    inline = ("--set", "GONGKAI_EXTRACT_WORKERS=0")
+    rows = [run_crawl(gen, browser=True), run_crawl(gen, browser=False),
+            run_crawl(gen, browser=True, extra=inline), run_crawl(gen, browser=False, extra=inline)]
+    mb = 2 ** 20
+    print(f"Generated portals {args.seeds} (list mechanisms: {', '.join(mechanisms)}), "
+          f"{rows[0]['expected']} expected reports\n")
+    print(f"{'':<14}{'pages':>7}{'renders':>9}{'clicks':>8}{'recall':>8}{'wall s':>8}{'CPU s':>7}"
+          f"{'peak RSS MB':>13}{'peak PSS MB':>13}{'off-scope':>10}")
+    for row in rows:
+        name = ("browser" if row["browser"] else "no browser") + (" ¹" if row["settings"] else "")
+        print(f"{name:<14}{row['pages']:>7}{row['renders']:>9}"
+              f"{row['pager_clicks']:>8}{row['recall']:>8.2f}{row['wall_s']:>8.1f}{row['cpu_s']:>7.1f}"
+              f"{row['peak_rss'] / mb:>13.0f}{row['peak_pss'] / mb:>13.0f}{len(row['out_of_scope']):>10}")
+    for on, off in (rows[0:2], rows[2:4]):
+        print(f"{'ratio' + (' ¹' if on['settings'] else ''):<14}{'':>7}{'':>9}{'':>8}{'':>8}"
+              f"{on['wall_s'] / max(off['wall_s'], 1e-9):>7.2f}×{on['cpu_s'] / max(off['cpu_s'], 1e-9):>6.2f}×"
+              f"{on['peak_rss'] / max(off['peak_rss'], 1):>12.2f}×{on['peak_pss'] / max(off['peak_pss'], 1):>12.2f}×")
+    print("¹ GONGKAI_EXTRACT_WORKERS=0: extraction in the crawl process, no worker processes")
+    on = rows[0]
+    print(f"\nBrowser run: missing {on['missing']}; {on['browser_requests']} requests fetched by Scrapy for chromium, "
+          f"{on['browser_aborted']} aborted (offsite, robots, skipped types); family at its RSS peak "
+          f"({on['processes_at_peak']} processes):")
+    for row in (rows[0], rows[2]):
+        print(f"  {' + '.join(f'{kind} {rss / mb:.0f} MB' for kind, rss in sorted(row['peak_by_kind'].items(), key=lambda kv: -kv[1]))}"
+              f"{'  ¹' if row['settings'] else ''}")
+    for row in rows:
+        if row["exit"] != 0:
+            print(f"\ncrawl ({'browser' if row['browser'] else 'no browser'}) exited {row['exit']}:\n{row['stderr_tail']}")
+        for url in row["out_of_scope"][:10]:
+            print(f"  out of scope: {url}")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import os
 import socket
 from typing import Any
 
@@ -103,6 +104,7 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         self.skip_types = set(settings.getlist("GONGKAI_BROWSER_SKIP_RESOURCE_TYPES"))
         self.pages_per_context = max(1, settings.getint("GONGKAI_BROWSER_PAGES_PER_CONTEXT"))
         self.idle_seconds = settings.getfloat("GONGKAI_BROWSER_IDLE_SECONDS")
+        self.node_options = settings.get("GONGKAI_BROWSER_DRIVER_NODE_OPTIONS")
         self._start_lock = asyncio.Lock()
         self._generation = 0
         self._served = 0  # pages given to the current generation's context
@@ -116,7 +118,15 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
     async def _ensure_started(self) -> None:
         async with self._start_lock:
             if getattr(self, "browser_provider", None) is None:
-                await self._launch()
+                # The driver inherits the environment it is started with; the crawl's own stays as it was.
+                saved = os.environ.get("NODE_OPTIONS")
+                if self.node_options and saved is None:
+                    os.environ["NODE_OPTIONS"] = self.node_options
+                try:
+                    await self._launch()
+                finally:
+                    if saved is None:
+                        os.environ.pop("NODE_OPTIONS", None)
                 self.stats.inc_value("gongkai/browser/driver_starts")
 
     async def _shutdown(self, reason: str) -> None:

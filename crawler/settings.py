@@ -125,27 +125,25 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
     "executable_path": _HEADLESS_SHELL if os.path.exists(_HEADLESS_SHELL) else "/usr/lib/chromium/chromium",
     "headless": True,
     "args": ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--no-default-browser-check",
-# The job (crawler/job.py) owns state.sqlite and the WARC writer; listed first so it exists from the start.
-EXTENSIONS["crawler.job.CrawlJob"] = 0
-# Crash safety (archive/frontier.py): every request the crawl accepts is journaled in state.sqlite and
-# marked done once what it produced is durable; a resumed crawl starts from the pending entries,
-# serving those already fetched from its own WARCs (crawler/middlewares/resume_from_archive.py).
-GONGKAI_FRONTIER_JOURNAL = True
-SPIDER_MIDDLEWARES["crawler.middlewares.frontier.FrontierMiddleware"] = 5  # outermost: sees what the engine gets
-DOWNLOADER_MIDDLEWARES["crawler.middlewares.resume_from_archive.ResumeFromArchiveMiddleware"] = 939
-# The state's write batch is committed this often (seconds), and at every archived capture.
-GONGKAI_STATE_COMMIT_INTERVAL = 0.2
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--disable-default-apps", "--disable-extensions", "--disable-client-side-phishing-detection",
              "--disable-domain-reliability", "--disable-breakpad", "--metrics-recording-only", "--mute-audio",
              "--disable-dev-shm-usage",
              # Memory: one renderer, network service and GPU in the browser process, small JS heaps.
              "--renderer-process-limit=1", "--no-zygote", "--in-process-gpu", "--disable-software-rasterizer",
-             "--enable-features=NetworkServiceInProcess2", "--disable-site-isolation-trials",
-             "--disable-features=site-per-process,IsolateOrigins,Translate,OptimizationHints,MediaRouter,"
-             "PaintHolding,PreloadTopChromeWebUI,AutofillServerCommunication,CertificateTransparencyComponentUpdater",
-             "--js-flags=--max-old-space-size=128"],
+             "--disable-site-isolation-trials", "--js-flags=--max-old-space-size=128",
+             # Chromium keeps only the last --enable-/--disable-features: these repeat Playwright's own
+             # (1.65) before ours, so none of its switches is lost (NetworkTimeServiceQuerying among them).
+             "--enable-features=CDPScreenshotNewSurface,SkipListAccountsWithoutGaiaCookies,NetworkServiceInProcess2",
+             "--disable-features=AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,HttpsUpgrades,"
+             "HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,PaintHolding,ThirdPartyStoragePartitioning,"
+             "AvoidCorsURLLoaderRestartOnRedirect,OptimizationHints,NetworkTimeServiceQuerying,AimEnabled,"
+             "PreconnectToSearch,site-per-process,IsolateOrigins,Translate,PreloadTopChromeWebUI,"
+             "AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions,"
+             "CalculateNativeWinOcclusion,SafeBrowsingEnhancedProtection"],
 }
+# The Playwright driver (Node) relays the protocol and nothing more: small heaps, no JIT (-25 MB).
+GONGKAI_BROWSER_DRIVER_NODE_OPTIONS = "--max-old-space-size=48 --max-semi-space-size=1 --jitless"
 # A page that never finishes loading fails after this (ms) and the crawl goes on.
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20000
 # What is open at once: one context, two pages (one renderer process serves both).

@@ -257,8 +257,10 @@ def _inflate_member(fh: BinaryIO, start: int, size: int) -> tuple[int | None, Bi
     decomp = zlib.decompressobj(wbits=31)
     out = tempfile.SpooledTemporaryFile(_SPOOL)
     pos = start
+    chunk = 1 << 16  # most members (one record each) are smaller; read more only when needed
     while True:
-        data = fh.read(1 << 20)
+        data = fh.read(chunk)
+        chunk = min(chunk * 4, 1 << 22)
         if not data:
             out.close()
             return None, None, "gzip member cut short (no CRC trailer)"

@@ -34,7 +34,6 @@ examples:
 """
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 STATS_FORMATS = {".csv": "csv", ".parquet": "parquet"}
-WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
 
 
 class UsageError(Exception):
@@ -94,15 +93,15 @@ def check_existing_dir(path: Path) -> Path:
 
 
 def warc_paths(paths: list[Path]) -> list[Path]:
-    """The WARC/ARC files named or found under `paths`; a missing path or none at all is a usage error."""
+    """The WARC/ARC files named or found under `paths` (a job directory means its warc/); a missing
+    path or none at all is a usage error."""
+    from archive.integrity import archive_files
+
     found: list[Path] = []
     for p in paths:
         if not p.exists():
             raise UsageError(f"{p}: no such file or directory")
-        if p.is_dir():
-            found.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.name.endswith(WARC_SUFFIXES)))
-        else:
-            found.append(p)
+        found.extend(archive_files(p))
     if not found:
         raise UsageError(f"no WARC files (*.warc, *.warc.gz, *.arc, *.arc.gz) in {', '.join(map(str, paths))}")
     return found
@@ -222,12 +221,9 @@ def _stats(args: argparse.Namespace) -> int:
 
 
 def _index(args: argparse.Namespace) -> int:
-    job = check_existing_dir(args.dir)
-    from archive.index import build_index, warc_files
-
-    paths = warc_files(job)
-    if not paths:
-        raise UsageError(f"no WARC files in {job}")
+    paths = warc_paths([check_existing_dir(args.dir)])
+    job = args.dir
+    from archive.index import build_index
     out = args.out or job / "index.cdxj"
     check_output_file(out)
     count, damage = build_index(paths, out)

@@ -1,7 +1,8 @@
 """The README's first command: serve the bundled demo web and crawl it, as a new user would.
 
 Starts the fixture web (tests/fixtureweb) on 127.0.0.1, points http_proxy at it, runs
-`gongkai crawl` on its portals' home pages, and says where the output is.
+`gongkai crawl` on its portals' home pages (on a terminal with its live progress line), and says
+where the output is: DIR/report.html first, the page a person looks at.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def main() -> int:
         cmd = [str(gongkai) if gongkai.exists() else sys.executable, *([] if gongkai.exists() else ["-m", "crawler.cli"]),
                "crawl", *web.start_urls, "--out", str(args.out)]
         code = subprocess.call(cmd, env=env, cwd=ROOT)
-    print(f"demo: reports in {args.out / 'reports.jsonl'}, WARC files in {args.out / 'warc'}/")
+    print(f"demo: open {args.out / 'report.html'} in a browser; reports in {args.out / 'reports.jsonl'}, "
+          f"WARC files in {args.out / 'warc'}/; run `make demo` again for the next crawl of the same job")
     return code
 
 

@@ -79,7 +79,7 @@ def test_second_crawl_writes_revisits_for_unchanged_pages(job):
     share = revisits / len(rows)
     print(f"revisit share on the second crawl: {revisits}/{len(rows)} = {share:.1%}; "
           f"304s: {job['not_modified']}")
-    assert share >= 0.9
+    assert share >= 0.95  # issue 11: the rest are pages whose bytes do change (a per-request token in the list script)
     assert job["not_modified"] > 0
     kinds = {r["kind"] for r in db.execute("SELECT kind FROM captures WHERE crawl_id = ?", (second,))}
     assert {"revisit", "not-modified"} <= kinds

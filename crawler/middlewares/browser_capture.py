@@ -22,9 +22,8 @@ chromium *made* of it:
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
-from scrapy import Request, signals
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
@@ -32,6 +31,7 @@ from archive.revisit import location
 from archive.warcwriter import REFERS_TO_LOCATION, RotatingWarcWriter
 from crawler.browser import rendered_states
 from crawler.browser_handler import META_DOCUMENT_WARC
+from crawler.job import CrawlJob
 from crawler.middlewares.warc_capture import META_ARCHIVED, warc_date_now
 
 logger = logging.getLogger(__name__)
@@ -44,44 +44,12 @@ class BrowserCaptureMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self._writer: RotatingWarcWriter | None = None
-        self._own_writer = False
+        # The job's one writer (crawler/job.py): conversions go in the same files as the captures.
+        self.writer: RotatingWarcWriter = CrawlJob.from_crawler(crawler).writer
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BrowserCaptureMiddleware:
-        mw = cls(crawler)
-        crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
-        return mw
-
-    def spider_closed(self) -> None:
-        if self._own_writer and self._writer is not None:
-            self._writer.close()
-
-    # -- the writer shared with the WARC capture --------------------------------------------------
-    @property
-    def writer(self) -> RotatingWarcWriter:
-        if self._writer is None:
-            self._writer = self._find_shared_writer()
-        if self._writer is None:
-            # No WARC capture in this crawl (a test, a custom settings file): write our own files.
-            settings = self.crawler.settings
-            out_dir = Path(settings.get("GONGKAI_OUT_DIR"))
-            self._writer = RotatingWarcWriter(out_dir / "warc", prefix=f"{settings.get('GONGKAI_WARC_PREFIX')}-browser",
-                                              max_size=settings.getint("GONGKAI_WARC_MAX_SIZE"), relative_to=out_dir)
-            self._own_writer = True
-        return self._writer
-
-    def _find_shared_writer(self) -> RotatingWarcWriter | None:
-        shared = getattr(self.crawler, "warc_writer", None)
-        if isinstance(shared, RotatingWarcWriter):
-            return shared
-        engine = getattr(self.crawler, "engine", None)
-        manager = getattr(getattr(engine, "downloader", None), "middleware", None)
-        for mw in getattr(manager, "middlewares", ()):
-            candidate = getattr(mw, "writer", None)
-            if mw is not self and isinstance(candidate, RotatingWarcWriter):
-                return candidate
-        return None
+        return cls(crawler)
 
     # -- downloader hooks -------------------------------------------------------------------------
     def process_response(self, request: Request, response: Response) -> Response:

@@ -211,3 +211,20 @@ def test_unchanged_recrawl_appends_nothing_to_reports_jsonl(recrawl_on_a_termina
     assert returncode == 0, screen[-2000:]
     lines = (job / "reports.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(demo_crawl.reports())
+
+
+def test_readme_and_docs_point_only_inside_the_repository():
+    """A reader of a clean checkout must be able to open every file the docs name."""
+    import re
+
+    outside = []
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = doc.read_text(encoding="utf-8")
+        targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text) + re.findall(r"`([.\w/-]+\.md)`", text)
+        for target in targets:
+            if re.match(r"[a-z]+:", target):
+                continue  # a URL
+            path = (doc.parent / target).resolve()
+            if not path.is_relative_to(ROOT) or not path.exists():
+                outside.append(f"{doc.relative_to(ROOT)} → {target}")
+    assert not outside, outside

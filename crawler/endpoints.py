@@ -15,6 +15,7 @@ from __future__ import annotations
 from lxml import etree
 from scrapy.http import Request, Response, TextResponse
 
+from crawler import settings as defaults
 from pipelines import endpoints as pure
 from pipelines.endpoints import EndpointCall, counter_url, parse_count
 from pipelines.links import Link
@@ -54,6 +55,7 @@ def links_from_list_response(response: Response) -> list[Link]:
     return pure.links_from_list_answer(response.url, response.body, textual=isinstance(response, TextResponse))
 
 
-def next_list_requests(response: Response) -> list[Request]:
-    calls = pure.next_list_calls(response.url, response.status, response.body, response.meta.get(META_PAGING))
+def next_list_requests(response: Response, max_pages: int = defaults.GONGKAI_MAX_LIST_API_PAGES) -> list[Request]:
+    calls = pure.next_list_calls(response.url, response.status, response.body, response.meta.get(META_PAGING),
+                                 max_pages=max_pages)
     return [request_for(call) for call in calls]

@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
 
+from crawler import settings as defaults
 from crawler.rules import discovery as rules
 from pipelines.classify import is_annual_report_title, is_candidate_link_text
 from pipelines.links import Link, is_attachment, is_skipped_resource, page_links
@@ -93,8 +94,10 @@ def directory_of(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
-def pagination_links(tree: etree._Element, url: str, links: list[Link], raw_text: str) -> list[str]:
-    """Other pages of the same list: 下一页 links, ?page=N links, script-only page counts."""
+def pagination_links(tree: etree._Element, url: str, links: list[Link], raw_text: str,
+                     max_pages: int = defaults.GONGKAI_MAX_SCRIPT_PAGES) -> list[str]:
+    """Other pages of the same list: 下一页 links, ?page=N links, script-only page counts (up to
+    `max_pages`; the spider passes its setting)."""
     found: list[str] = []
     list_dir = directory_of(url)
     for link in links:
@@ -106,7 +109,7 @@ def pagination_links(tree: etree._Element, url: str, links: list[Link], raw_text
             found.append(_with_page_param(url, int(m.group(1))))
     for pattern, page_name in _SCRIPT_PAGINATION:
         for m in pattern.finditer(raw_text):
-            count = min(int(m.group("count")), rules.MAX_SCRIPT_PAGES)
+            count = min(int(m.group("count")), max_pages)
             for n in range(1, count):
                 found.append(urljoin(list_dir, page_name.format(prefix=m.group("prefix"), ext=m.group("ext"), n=n)))
     return list(dict.fromkeys(canonical_url(u) for u in found))

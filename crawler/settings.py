@@ -76,6 +76,10 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "crawler.extensions.crawl_summary.CrawlSummary": 500,
+    # DIR/failures/<crawl-id>.jsonl: every failed request with its reason (robots, http_4xx, timeout, …).
+    "crawler.extensions.failures.FailureLog": 510,
+    # The live progress line on a terminal (GONGKAI_PROGRESS).
+    "crawler.extensions.progress.Progress": 520,
 }
 
 # --- gongkai -----------------------------------------------------------------------------------
@@ -94,6 +98,26 @@ GONGKAI_FETCH_ATTACHMENTS = True
 GONGKAI_MAX_ATTACHMENTS_PER_PAGE = _completion_rules.MAX_ATTACHMENTS_PER_PAGE
 # How many section pages deep (政府信息公开 → 法定主动公开内容 → …) the spider looks for the column.
 GONGKAI_MAX_SECTION_HOPS = 3
+# Never more list pages than this from one script page count (createPageHTML(8, …)) or one list
+# endpoint (JSON/Hanweb paging): a typo or a trap can claim 99999 pages.
+GONGKAI_MAX_SCRIPT_PAGES = 200
+GONGKAI_MAX_LIST_API_PAGES = 200
+# What a user sees (docs/output.md): the live progress line ("auto": only when stderr is a terminal;
+# True / False force it), and DIR/report.html written at the end of every crawl.
+GONGKAI_PROGRESS = "auto"
+GONGKAI_REPORT_HTML = True
+# Extraction runs in this many worker processes (crawler/extract_pool.py) so fetching never waits
+# for parsing; None = one per core, 0 = in the crawl process. A page that takes longer than the
+# timeout (seconds) has its worker killed and replaced, and is tried once more.
+GONGKAI_EXTRACT_WORKERS = None
+GONGKAI_EXTRACT_TIMEOUT = 120.0
+# Distributed crawl (`--workers N`, `gongkai worker`; crawler/distributed/): a worker whose heartbeat
+# is older than the TTL (s) is dead and its in-flight requests return to the queue; an idle worker
+# looks for new work every POLL (s); a download waiting for its host's shared lease retries every
+# LEASE_WAIT (s).
+GONGKAI_DISTRIBUTED_HEARTBEAT_TTL = 10.0
+GONGKAI_DISTRIBUTED_POLL = 0.5
+GONGKAI_DISTRIBUTED_LEASE_WAIT = 0.02
 
 # --- re-crawls and the archive's life (archive/state.py, docs/archive.md) ---------------------
 # DIR/state.sqlite makes a second `gongkai crawl --out DIR` the next crawl of the job; a crawl that
@@ -105,6 +129,16 @@ GONGKAI_CONDITIONAL_REQUESTS = True
 GONGKAI_REVISITS = True
 DOWNLOADER_MIDDLEWARES["crawler.middlewares.conditional_requests.ConditionalRequestsMiddleware"] = 940
 EXTENSIONS["crawler.extensions.changes.ChangeLog"] = 600
+# The job (crawler/job.py) owns state.sqlite and the WARC writer; listed first so it exists from the start.
+EXTENSIONS["crawler.job.CrawlJob"] = 0
+# Crash safety (archive/frontier.py): every request the crawl accepts is journaled in state.sqlite and
+# marked done once what it produced is durable; a resumed crawl starts from the pending entries,
+# serving those already fetched from its own WARCs (crawler/middlewares/resume_from_archive.py).
+GONGKAI_FRONTIER_JOURNAL = True
+SPIDER_MIDDLEWARES["crawler.middlewares.frontier.FrontierMiddleware"] = 5  # outermost: sees what the engine gets
+DOWNLOADER_MIDDLEWARES["crawler.middlewares.resume_from_archive.ResumeFromArchiveMiddleware"] = 939
+# The state's write batch is committed this often (seconds), and at every archived capture.
+GONGKAI_STATE_COMMIT_INTERVAL = 0.2
 
 # --- browser rendering (crawler/browser.py, crawler/browser_handler.py, docs/javascript.md) -------
 # scrapy-playwright serves only requests whose meta has "playwright"; every other request falls

@@ -327,8 +327,9 @@ def links_from_list_answer(url: str, body: bytes, *, textual: bool = True) -> li
     return []
 
 
-def next_list_calls(url: str, status: int, body: bytes, paging: dict | None) -> list[EndpointCall]:
-    """The next page(s) of a list endpoint, from its answer and how that answer was asked for."""
+def next_list_calls(url: str, status: int, body: bytes, paging: dict | None, *, max_pages: int) -> list[EndpointCall]:
+    """The next page(s) of a list endpoint, from its answer and how that answer was asked for;
+    never beyond page `max_pages` (a typo or a trap can claim 99999 pages)."""
     paging = paging or {}
     kind = paging.get("kind")
     if status != 200:
@@ -336,14 +337,14 @@ def next_list_calls(url: str, status: int, body: bytes, paging: dict | None) -> 
     if kind == "hanweb":
         m = _TOTAL.search(body.decode("utf-8", "replace"))
         total = int(m.group(1)) if m else 0
-        if paging["end"] < total and paging["start"] // max(paging["per"], 1) < rules.MAX_API_PAGES:
+        if paging["end"] < total and paging["start"] // max(paging["per"], 1) < max_pages:
             return [_hanweb_group(paging["base"], paging["form"], paging["end"] + 1, paging["per"])]
         return []
     if kind not in ("json", "ucap"):
         return []
     data = _load_json(body)
     page_no = int(paging.get("page", 1))
-    if data is None or page_no >= rules.MAX_API_PAGES:
+    if data is None or page_no >= max_pages:
         return []
     pages = _find_number(data, rules.JSON_PAGE_COUNT_KEYS)
     if pages is None:
@@ -352,7 +353,7 @@ def next_list_calls(url: str, status: int, body: bytes, paging: dict | None) -> 
         if total is not None and size:
             pages = -(-total // size)
     has_items = any(True for _ in _json_items(data))
-    # Without a page count, walk on while pages bring items (bounded by MAX_API_PAGES).
+    # Without a page count, walk on while pages bring items (bounded by max_pages).
     if (pages is not None and page_no >= pages) or (pages is None and not has_items):
         return []
     if kind == "ucap":

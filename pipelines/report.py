@@ -15,7 +15,7 @@ from pipelines.page import FetchedPage
 RECORD_FIELDS = (
     "url", "title", "agency", "publish_date", "views", "views_source", "report_year", "text",
     "source_kind", "domain", "fetched_at", "warc_file", "warc_record_id", "warc_offset", "warnings",
-    "statistics",
+    "statistics", "attachments", "needs_ocr",
 )
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")

@@ -54,8 +54,8 @@ SCRIPT_PAGINATION = [
         "page_name": "{prefix}_{n}.{ext}",
     },
 ]
-# Never expand a script page count beyond this (a typo or a trap can claim 99999 pages).
-MAX_SCRIPT_PAGES = 200
+# A script page count is expanded up to the setting GONGKAI_MAX_SCRIPT_PAGES (a typo or a trap can
+# claim 99999 pages).
 
 # javascript: links that hide a page number: javascript:next(3), javascript:goPage(3)
 JS_PAGE_LINK = r"^javascript:\s*(?:next|goPage|gotoPage|page|turnPage|toPage)\(\s*['\"]?(\d+)"

@@ -23,6 +23,7 @@ from crawler import browser, endpoints
 from crawler import links as L
 from crawler.items import fetched_page_from_response
 from crawler.rules import browser as browser_rules
+from crawler.signals import request_failed
 from pipelines import completion
 from pipelines.classify import is_annual_report_title
 from pipelines.document import parse_page
@@ -72,9 +73,12 @@ class ReportsSpider(scrapy.Spider):
         response = getattr(value, "response", None)
         reason = f"HTTP {response.status}" if response is not None else f"{type(value).__name__}: {value}"
         kind = f"http_{response.status}" if response is not None else type(value).__name__
-        logger.warning("Failed %s (%s): %s", request.url, request.meta.get("role"), reason)
         self.crawler.stats.inc_value("gongkai/errors")
         self.crawler.stats.inc_value(f"gongkai/errors/{kind}")
+        # crawler/extensions/failures.py logs it and files it by reason (robots, http_4xx, timeout, …)
+        # in DIR/failures/<crawl-id>.jsonl for the crawl report; without that extension, log here.
+        if not self.crawler.signals.send_catch_log(signal=request_failed, request=request, failure=failure):
+            logger.warning("Failed %s (%s): %s", request.url, request.meta.get("role"), reason)
 
     # -- parsing ---------------------------------------------------------------------------------
     def parse(self, response: Response) -> Iterator[object]:
@@ -212,7 +216,7 @@ class ReportsSpider(scrapy.Spider):
             # Zero items is "nothing found" (a guessed endpoint, a wrong parameter): the browser shows
             # what a person sees.
             yield from self._render_list(response.meta["list_page"], {"column": response.meta.get("column")})
-        for request in endpoints.next_list_requests(response):
+        for request in endpoints.next_list_requests(response, self.settings.getint("GONGKAI_MAX_LIST_API_PAGES")):
             yield request.replace(callback=self.parse_list_api, errback=self.on_error,
                                   meta={**request.meta, "role": "list_api", "column": response.meta.get("column")})
 
@@ -261,7 +265,8 @@ class ReportsSpider(scrapy.Spider):
                 yield self._request(link.url, "detail", link_text=link.text)
             elif L.is_column_link(link) and link.host == L.Link(response.url, "").host:
                 follow_lists.append((link.url, link.url, link.text))
-        for url in L.pagination_links(parsed.tree, response.url, links, parsed.text):
+        for url in L.pagination_links(parsed.tree, response.url, links, parsed.text,
+                                      self.settings.getint("GONGKAI_MAX_SCRIPT_PAGES")):
             follow_lists.append((url, column, "pagination"))
         # A run of list pages without a single report link is how endless calendars and pagination
         # traps look: stop following after GONGKAI_TRAP_MAX_EMPTY_PAGES of them. (Counting links,

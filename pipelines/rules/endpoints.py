@@ -64,8 +64,6 @@ JSON_TITLE_KEYS = ["title", "docTitle", "doc_title", "name", "subject", "text", 
 JSON_PAGE_COUNT_KEYS = ["totalPage", "totalPages", "total_page", "pageCount", "page_count", "pages", "pageTotal"]
 JSON_TOTAL_KEYS = ["total", "totalCount", "total_count", "totalRecord", "count", "recordCount"]
 JSON_PAGE_SIZE_KEYS = ["pageSize", "page_size", "perPage", "per_page", "size", "limit"]
-# Never walk more API pages than this (a typo or a trap can claim 99999 pages).
-MAX_API_PAGES = 200
 
 # --- requests built in script (pipelines/script_urls.py) -----------------------------------------
 # Where a script makes a request, up to the start of its URL expression: fetch(URL, XMLHttpRequest

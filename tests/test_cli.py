@@ -228,3 +228,38 @@ def test_readme_and_docs_point_only_inside_the_repository():
             if not path.is_relative_to(ROOT) or not path.exists():
                 outside.append(f"{doc.relative_to(ROOT)} → {target}")
     assert not outside, outside
+
+
+def test_every_kind_of_failure_gets_its_reason():
+    """What crawler/extensions/failures.py files each of Scrapy's failures under (the crawl tests see
+    robots, 4xx, 5xx, too_large and connection; these are the ones the fixture web cannot cause)."""
+    from scrapy.exceptions import (
+        CannotResolveHostError,
+        DownloadCancelledError,
+        DownloadTimeoutError,
+        IgnoreRequest,
+    )
+    from scrapy.http import Request, Response
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.internet import error as twisted_error
+    from twisted.python.failure import Failure
+
+    from crawler.extensions.failures import failure_reason
+
+    request = Request("http://www.example.gov.cn/a.html")
+    cases = {
+        "timeout": DownloadTimeoutError("Getting http://www.example.gov.cn/a.html took longer than 60 seconds."),
+        "dns": CannotResolveHostError("DNS lookup failed: no results for hostname lookup: www.example.gov.cn."),
+        "connection": twisted_error.ConnectionRefusedError(),
+        "too_large": DownloadCancelledError(""),
+        "robots": IgnoreRequest("Forbidden by robots.txt"),
+        "redirects": IgnoreRequest("max redirections reached"),
+        "http_4xx": HttpError(Response(request.url, status=403, request=request), "Ignoring non-200 response"),
+        "http_5xx": HttpError(Response(request.url, status=503, request=request), "Ignoring non-200 response"),
+    }
+    for reason, exc in cases.items():
+        failure = Failure(exc)
+        failure.request = request
+        assert failure_reason(failure)[0] == reason, (reason, failure_reason(failure))
+    offsite = Failure(IgnoreRequest("Filtered offsite request to 'www.baidu.com'"))
+    assert failure_reason(offsite)[0] is None  # not a failure: the crawl's own scope

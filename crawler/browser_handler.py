@@ -172,8 +172,17 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
             self._idle_timer.cancel()
             self._idle_timer = None
         if self._served >= self.pages_per_context:
+            retired = f"render-{self._generation}"
             self._generation += 1
             self._served = 0
+            if not self._open_pages.get(retired):
+                # Nothing renders in it any more: close it before a new one is asked for (the
+                # context semaphore, PLAYWRIGHT_MAX_CONTEXTS, would otherwise wait for it forever).
+                self._open_pages.pop(retired, None)
+                wrapper = self.context_wrappers.get(retired)
+                if wrapper is not None:
+                    self.stats.inc_value("gongkai/browser/contexts_recycled")
+                    await self._close_context(wrapper.context)
         self._served += 1
         name = f"render-{self._generation}"
         request.meta["playwright_context"] = name

@@ -126,7 +126,10 @@ def js_crawl(tmp_path_factory: pytest.TempPathFactory) -> dict:
         stats = json.loads((out / "crawl-stats.json").read_text(encoding="utf-8"))
         reports = {json.loads(line)["url"]: json.loads(line) for line in (out / "reports.jsonl").open(encoding="utf-8")}
         first_requests = fw.requests()
-        again = _crawl(fw, JS_START_URL, out)
+        # The re-crawl also runs the browser's bounds at their tightest: a fresh context per page,
+        # browser and driver shut down after half a second without a render.
+        again = _crawl(fw, JS_START_URL, out, "--set", "GONGKAI_BROWSER_PAGES_PER_CONTEXT=1",
+                       "--set", "GONGKAI_BROWSER_IDLE_SECONDS=0.5")
         assert again.returncode == 0, again.stderr[-3000:]
         requests = fw.requests()
     second_files = sorted(set((out / "warc").glob("*.warc.gz")) - set(first_files))
@@ -250,7 +253,11 @@ def test_second_pass_is_revisits_browser_traffic_included(js_crawl: dict) -> Non
     column = [r for r in records if r["type"] == "conversion" and r["url"] == f"{BASE}/xxgk/bmnb/"]
     assert column and R_RENDER[1].removeprefix(BASE).encode() in column[0]["body"]
     assert all(r["refers_to"] in ids for r in records if r["type"] == "conversion")
-    assert _stat(js_crawl["second_stats"], "gongkai/browser/rendered") == len(JS_RENDERED_URLS)
+    second = js_crawl["second_stats"]
+    assert _stat(second, "gongkai/browser/rendered") == len(JS_RENDERED_URLS)
+    # Each render had a context of its own: the first was closed (recycled) or the idle browser shut down.
+    assert _stat(second, "gongkai/browser/contexts_recycled") + _stat(second, "gongkai/browser/idle_shutdowns") >= 1
+    assert _stat(second, "playwright/context_count") == len(JS_RENDERED_URLS)
 
 
 # --- pager clicks, in chromium, on a page that needs no network --------------------------------------

@@ -147,29 +147,26 @@ class FrontierMiddleware:
         if not isinstance(request.errback, _TrackedErrback):
             request.errback = _TrackedErrback(self, request.errback)
 
+    def _pass(self, key: str, obj: Any) -> Any:
+        """One object of `key`'s output on its way to the engine: a request journaled (or None,
+        dropped as known), an item counted until the pipelines are done with it."""
+        if isinstance(obj, Request):
+            return self._admit(key, obj)
+        if obj is not None:
+            self._items[key] += 1
+        return obj
+
     def track_output(self, key: str, output: Iterable[Any]) -> Iterator[Any]:
         try:
-            for obj in output:
-                if isinstance(obj, Request):
-                    obj = self._admit(key, obj)
-                    if obj is None:
-                        continue
-                elif obj is not None:
-                    self._items[key] += 1
-                yield obj
+            yield from (passed for obj in output if (passed := self._pass(key, obj)) is not None)
         finally:
             self.finished(key)
 
     async def _track_output_async(self, key: str, output: AsyncIterator[Any]) -> AsyncIterator[Any]:
         try:
             async for obj in output:
-                if isinstance(obj, Request):
-                    obj = self._admit(key, obj)
-                    if obj is None:
-                        continue
-                elif obj is not None:
-                    self._items[key] += 1
-                yield obj
+                if (passed := self._pass(key, obj)) is not None:
+                    yield passed
         finally:
             self.finished(key)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
+from pipelines.rules.vocabulary import CJK_IDEOGRAPHS as _CJK
+
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 _SPACE_RUN = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\u200b-\u200d\ufeff]")

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from ..common import Req, Resp
 from .content import Item, portal_content, views_of
-from .pages import RELATED_MARKERS, item_href
+from .pages import item_href, related_texts
 from .plan import PortalPlan, choices_of, plan_for
 from .site import GeneratedPortal, portal, seed_of_host
 
@@ -44,7 +44,7 @@ def _record(seed: int, item: Item) -> dict:
         "kind": item.kind, "report_year": item.year, "agency": item.agency, "publish_date": item.date.isoformat(),
         "views": views, "attachment": item.attachment, "direct_file": item.direct,
         "list": item.list_key, "mechanism": {**choices_of(plan), "counter": plan.counter if views is not None else "none"},
-        "text_must_not_contain": list(RELATED_MARKERS) if "related_links" in plan.traps and item.is_report else [],
+        "text_must_not_contain": related_texts(item) if "related_links" in plan.traps and item.is_report else [],
     }
 
 

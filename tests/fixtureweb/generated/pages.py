@@ -234,11 +234,14 @@ def related_block(c: PortalContent, item: Item) -> str:
     """相关解读 / 一图读懂 under the body (issue 9 item 6): links that must not become report text."""
     if "related_links" not in c.plan.traps or not item.is_report or item.year is None:
         return ""
-    return (f"<div class=\"xgjd\"><h3>相关解读</h3><ul><li><a href=\"/jd/{item.id}.html\">《{esc(item.title)}》政策解读</a></li>"
-            f"<li><a href=\"/tj/{item.id}.html\">一图读懂{item.year}年度报告</a></li></ul></div>")
+    heading, interpretation, graphic = related_texts(item)
+    return (f"<div class=\"xgjd\"><h3>{heading}</h3><ul><li><a href=\"/jd/{item.id}.html\">{esc(interpretation)}</a></li>"
+            f"<li><a href=\"/tj/{item.id}.html\">{esc(graphic)}</a></li></ul></div>")
 
 
-RELATED_MARKERS = ("相关解读", "政策解读", "一图读懂")
+def related_texts(item: Item) -> list[str]:
+    """The heading and link texts of a report's related-links block: none belongs in its text."""
+    return ["相关解读", f"《{item.title}》政策解读", f"一图读懂{item.year}年度报告"]
 
 
 def calendar(c: PortalContent, month: str) -> str:

@@ -85,8 +85,9 @@ class GeneratedPortal:
                 if item.attachment != "none":
                     table[_split(U.file_url(plan, item))] = ("file", item)
                 if item.is_report and "related_links" in plan.traps and item.year:
-                    table[_split(f"/jd/{item.id}.html")] = ("related", item, f"《{item.title}》政策解读")
-                    table[_split(f"/tj/{item.id}.html")] = ("related", item, f"一图读懂{item.year}年度报告")
+                    _, interpretation, graphic = P.related_texts(item)
+                    table[_split(f"/jd/{item.id}.html")] = ("related", item, interpretation)
+                    table[_split(f"/tj/{item.id}.html")] = ("related", item, graphic)
             self._routes[site] = table
         return self._routes[site]
 

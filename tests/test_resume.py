@@ -152,3 +152,18 @@ def test_kill_between_a_503_and_its_retry_loses_nothing(tmp_path):
         second = run_crawl(web, out, "--log-level", "INFO")
         assert "resuming crawl " in second.stderr and " pending" in second.stderr
     assert target in {r["url"] for r in read_jsonl(out / "reports.jsonl")}
+
+
+def test_kill_before_anything_was_journaled_still_crawls_everything(tmp_path):
+    """Killed in start-up, after the crawl was begun but before its start requests were journaled:
+    the resumed crawl has nothing pending, and must still crawl from its start URLs."""
+    from archive.state import CrawlState
+
+    out = tmp_path / "job"
+    state = CrawlState(out)
+    crawl_id = state.begin()
+    state.close()
+    with FixtureWeb() as web:
+        run = run_crawl(web, out, "--log-level", "INFO")
+    assert f"resuming crawl {crawl_id}: 0 pending" in run.stderr
+    assert {r["url"] for r in EXPECTED_REPORTS} <= {r["url"] for r in read_jsonl(out / "reports.jsonl")}

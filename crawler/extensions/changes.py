@@ -64,6 +64,14 @@ class ChangeLog:
                         self.counts[entry["change"]] += 1
                     except (ValueError, KeyError, TypeError):
                         continue  # a torn last line from a killed run
+                    # The kill may have come before the state's batch with this line's effect was
+                    # committed; the line is the record of it.
+                    if entry["change"] == "removed":
+                        self.state.mark_removed(entry["url"], entry.get("removed_at") or now_iso(),
+                                                entry.get("reason") or "not_linked")
+                    elif entry.get("text_digest"):
+                        self.state.update_report(entry["url"], entry["text_digest"],
+                                                 entry.get("fetched_at") or now_iso())
         self._file = open(self.path, "a", encoding="utf-8")
 
     def _write(self, entry: dict) -> None:

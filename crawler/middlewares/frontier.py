@@ -17,8 +17,8 @@ archive/frontier.py keeps one row per unit of work in state.sqlite:
   serialisable as the spider method it wraps). Retries and redirects are the same unit of work: the
   copy Scrapy makes carries the key; a copy the scheduler or the offsite filter drops ends it.
 
-On a resumed crawl, `process_start` yields the pending rows instead of the spider's start requests
-(logging "resuming crawl <id>: N pending"); crawler/middlewares/resume_from_archive.py serves the
+On a resumed crawl, `process_start` yields the pending rows (logging "resuming crawl <id>: N
+pending"), then the spider's start requests, of which only those never journaled go out; crawler/middlewares/resume_from_archive.py serves the
 ones that had already been fetched from the job's WARCs, so nothing is archived twice.
 """
 
@@ -206,21 +206,22 @@ class FrontierMiddleware:
 
     # -- spider middleware hooks -----------------------------------------------------------------
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        if not self.job.resumed:
-            async for obj in self._track_output_async(START, start):
-                yield obj
-            return
-        pending = self.journal.pending()
-        logger.info("resuming crawl %s: %d pending", self.job.crawl_id, len(pending))
-        self.stats.set_value("gongkai/frontier/resumed_pending", len(pending))
-        for entry in pending:
-            if entry.request is None:
-                logger.warning("Frontier: %s was not journaled whole; not resumed", entry.url)
-                self.journal.done(entry.key)
-                continue
-            request = request_from_dict(entry.request, spider=self.crawler.spider)
-            self._track(request, entry.key)
-            yield request
+        if self.job.resumed:
+            pending = self.journal.pending()
+            logger.info("resuming crawl %s: %d pending", self.job.crawl_id, len(pending))
+            self.stats.set_value("gongkai/frontier/resumed_pending", len(pending))
+            for entry in pending:
+                if entry.request is None:
+                    logger.warning("Frontier: %s was not journaled whole; not resumed", entry.url)
+                    self.journal.done(entry.key)
+                    continue
+                request = request_from_dict(entry.request, spider=self.crawler.spider)
+                self._track(request, entry.key)
+                yield request
+        # The start requests, on a resumed crawl too: those journaled already are dropped as known
+        # (same keys); one a kill kept from being journaled (a kill during start-up) goes out now.
+        async for obj in self._track_output_async(START, start):
+            yield obj
 
     def process_spider_input(self, response: Response) -> None:
         if response.meta.get(META_KEY) is not None:

@@ -12,6 +12,7 @@ import codecs
 import re
 from dataclasses import dataclass, field
 
+from pipelines import warnings as W
 from pipelines.rules.vocabulary import CJK_TEXT
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
@@ -84,9 +85,9 @@ def decode_body(body: bytes, headers: dict[str, str]) -> DecodedText:
     """Decode a payload; never trusts one declaration alone, never raises."""
     warnings: list[str] = []
     if not body:
-        return DecodedText("", "utf-8", ["empty body"])
+        return DecodedText("", "utf-8", [W.warning(W.EMPTY_BODY, "empty body")])
     if looks_binary(body):
-        warnings.append("body looks binary (not text), decoded lossily")
+        warnings.append(W.warning(W.BINARY_BODY, "body looks binary (not text), decoded lossily"))
     for bom, enc in _BOMS:
         if body.startswith(bom):
             return DecodedText(body.decode(enc, errors="replace"), enc, warnings)
@@ -94,7 +95,8 @@ def decode_body(body: bytes, headers: dict[str, str]) -> DecodedText:
     try:
         text = body.decode("utf-8")
         if declared and declared[0] != "utf-8" and declared[-1] != "utf-8" and not body.isascii():
-            warnings.append(f"declared charset {declared[0]} but body is valid UTF-8; decoded as UTF-8")
+            warnings.append(W.warning(W.CHARSET_MISDECLARED,
+                                      f"declared charset {declared[0]} but body is valid UTF-8; decoded as UTF-8"))
         return DecodedText(text, "utf-8", warnings)
     except UnicodeDecodeError:
         pass
@@ -110,7 +112,8 @@ def decode_body(body: bytes, headers: dict[str, str]) -> DecodedText:
         if _cjk_ratio(text) < 0.6:
             continue
         if declared and enc not in declared:
-            warnings.append(f"declared charset {declared[0]} does not decode the body; decoded as {enc}")
+            warnings.append(W.warning(W.CHARSET_MISDECLARED,
+                                      f"declared charset {declared[0]} does not decode the body; decoded as {enc}"))
         return DecodedText(text, enc, warnings)
     try:
         from charset_normalizer import from_bytes
@@ -120,8 +123,9 @@ def decode_body(body: bytes, headers: dict[str, str]) -> DecodedText:
         best = None
     if best is not None and best.encoding:
         enc = _canonical(best.encoding) or best.encoding
-        warnings.append(f"charset detected as {enc} (no declared charset decodes the body cleanly)")
+        warnings.append(W.warning(W.CHARSET_DETECTED,
+                                  f"charset detected as {enc} (no declared charset decodes the body cleanly)"))
         return DecodedText(str(best), enc, warnings)
     text = body.decode("gb18030", errors="replace")
-    warnings.append("undecodable bytes replaced (no charset decodes the body cleanly)")
+    warnings.append(W.warning(W.UNDECODABLE_BYTES, "undecodable bytes replaced (no charset decodes the body cleanly)"))
     return DecodedText(text, "gb18030", warnings)

@@ -11,6 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 # --- codes ---------------------------------------------------------------------------------------
+# Decoding (pipelines/decode.py).
+EMPTY_BODY = "empty-body"
+BINARY_BODY = "binary-body"  # the body looks binary; decoded lossily
+CHARSET_MISDECLARED = "charset-misdeclared"  # the declared charset is not the body's
+CHARSET_DETECTED = "charset-detected"  # no declaration decodes the body; one was detected
+UNDECODABLE_BYTES = "undecodable-bytes"  # bytes replaced: no charset decodes the body cleanly
+# Metadata and completion.
 COUNTER_BY_SCRIPT = "counter-by-script"  # the page's view counter is filled by a script: not read
 AGENCY_FROM_SITE_NAME = "agency-from-site-name"
 DATE_VISIBLE_VS_META = "date-visible-vs-meta"  # the visible date differs from <meta PubDate>

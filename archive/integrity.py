@@ -91,6 +91,13 @@ class ArchiveScan:
     pieces: list[tuple[str, int, int]] = field(default_factory=list)  # (kind, start, end)
     records: list[RecordInfo] = field(default_factory=list)
     damage: list[Damage] = field(default_factory=list)
+    _by_offset: dict[int, RecordInfo] | None = field(default=None, repr=False)
+
+    def at(self, offset: int) -> RecordInfo | None:
+        """The (seekable) record that starts at `offset`, if any."""
+        if self._by_offset is None:
+            self._by_offset = {r.offset: r for r in self.records if r.seekable}
+        return self._by_offset.get(offset)
 
     @property
     def complete_end(self) -> int:
@@ -233,9 +240,10 @@ def _add_piece(scan: ArchiveScan, fh: BinaryIO, start: int, end: int) -> None:
     scan.pieces.append(("plain", start, end))
 
 
-def _first_line(exc: BaseException) -> str:
+def _first_line(exc: BaseException, most: int = 120) -> str:
     text = str(exc).strip()
-    return text.splitlines()[0] if text else ""
+    line = text.splitlines()[0] if text else ""
+    return line if len(line) <= most else line[:most] + "…"
 
 
 def _next_record_start(fh: BinaryIO, start: int, size: int, chunk: int = 1 << 20) -> int | None:
@@ -411,6 +419,8 @@ def scan_archive(path: Path, name: str | None = None) -> ArchiveScan:
     with open(path, "rb") as fh:
         if st.st_size == 0:
             scan.damage.append(Damage(name, 0, "empty file"))
+        elif fh.read(4) == b"PK\x03\x04":
+            scan.damage.append(Damage(name, 0, "a ZIP file (a WACZ?), not WARC or ARC: give its archive/*.warc.gz"))
         elif _is_gzip(path):
             _scan_gzip(scan, fh, name)
         else:

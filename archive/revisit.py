@@ -178,7 +178,7 @@ class OriginalFinder:
         if hint:
             candidate = path.parent / Path(hint[0]).name
             if candidate.exists():
-                info = next((r for r in scan_archive(candidate).records if r.offset == hint[1]), None)
+                info = scan_archive(candidate).at(hint[1])
                 if info is not None and (not target or info.record_id == target):
                     return candidate, info
         self._catalogue()
@@ -187,7 +187,7 @@ class OriginalFinder:
                 return self._by_id[target]
             found = _find_by_id(path.parent, target)
             if found is not None:
-                info = next((r for r in scan_archive(found[0]).records if r.offset == found[1]), None)
+                info = scan_archive(found[0]).at(found[1])
                 if info is not None:
                     return found[0], info
         digest = _norm_digest(h.get_header("WARC-Payload-Digest"))

@@ -3,7 +3,7 @@
 A browser render costs hundreds of times a plain fetch (~0.9 s wall, ~1.2 s CPU against ~2 ms on the
 fixture web; benchmarks/browser.py), so the browser is the last
 resort: a page is rendered only when one of these signs is present AND no direct endpoint
-(crawler/rules/endpoints.py) can be asked instead. Per-site overrides: setting GONGKAI_BROWSER_HOSTS.
+(pipelines/rules/endpoints.py) can be asked instead. Per-site overrides: setting GONGKAI_BROWSER_HOSTS.
 """
 
 from __future__ import annotations

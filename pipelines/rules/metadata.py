@@ -1,4 +1,4 @@
-"""Where report metadata hides on a page, kept as data (pipelines/metadata.py applies it).
+"""Where report metadata hides on a page, kept as data (pipelines/metadata/ applies it).
 
 Everything here is a word list or a regex fragment; nothing is keyed to one portal's exact markup, so
 adding a portal's wording means adding a word here, not code.

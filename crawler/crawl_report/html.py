@@ -78,6 +78,7 @@ def render_html(job: JobReport) -> str:
              ("removed", changes.get("removed", 0), "bad" if changes.get("removed") else ""),
              ("pages", summary.get("pages_fetched", stats.get("downloader/response_count", 0)), ""),
              ("failures", failures_total, "bad" if failures_total else ""),
+             ("excluded by robots.txt", len(job.failures) - failures_total, ""),
              ("rendered", len(job.rendered_urls) or stats.get("gongkai/browser/rendered", 0), "")]
     parts.append('<div class=cards id=cards>' + "".join(
         f'<div class="card {cls}"><b>{escape(str(v))}</b>{escape(k)}</div>' for k, v, cls in cards) + "</div>")

@@ -21,7 +21,8 @@ from lxml import etree
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 from scrapy import Request
-from scrapy.http import Response
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings, Settings
 from scrapy_playwright.page import PageMethod
 
@@ -246,3 +247,26 @@ def earlier_state_pages(response: Response) -> list[FetchedPage]:
     return [FetchedPage(url=url, status=200, headers={"content-type": "text/html; charset=utf-8"},
                         body=html.encode("utf-8"), fetched_at=fetched_at)
             for url, html in rendered_states(response)[:-1]]
+
+
+# Marks the static response handed back when a render failed: the spider takes it as it stands.
+META_RENDER_FAILED = "gongkai_render_failed"
+_RENDER_META = ("playwright", "playwright_page_methods", "playwright_context", "playwright_context_kwargs",
+                "playwright_page", "download_slot", "autothrottle_dont_adjust_delay", META_DOCUMENT)
+
+
+def static_fallback(request: Request) -> Response | None:
+    """When chromium could not render a page (not installed, crashed, timed out): the page's static
+    response, which rode along in the render request, so the page is still read (links, text, a
+    report without what only the browser could show) instead of lost. None without one."""
+    doc = request.meta.get(META_DOCUMENT)
+    if not doc:
+        return None
+    meta = {k: v for k, v in request.meta.items() if k not in _RENDER_META}
+    meta.update({META_RENDER_FAILED: True, "warc": doc.get("warc")})
+    headers = Headers()
+    for name, value in doc["headers"]:
+        headers.appendlist(name, value)
+    cls = responsetypes.from_args(headers=headers, url=doc["url"], body=doc["body"])
+    return cls(url=doc["url"], status=doc["status"], headers=headers, body=doc["body"],
+               request=request.replace(meta=meta))

@@ -293,3 +293,21 @@ def test_pager_clicks_collect_every_state(max_clicks: int, pages: int) -> None:
     states = asyncio.run(run())
     assert [html.count('href="/a') for _url, html in states] == [1] * pages
     assert [f"/a{n}.html" in html for n, (_url, html) in enumerate(states, 1)] == [True] * pages
+
+
+def test_page_is_kept_when_the_browser_cannot_render(tmp_path: Path) -> None:
+    # A report whose count only a browser shows, on a machine where chromium cannot start: the
+    # report is still emitted, from its static HTML, without the count; the crawl says why.
+    broken = json.dumps({**project_settings.PLAYWRIGHT_LAUNCH_OPTIONS, "executable_path": str(tmp_path / "no-chromium")})
+    with FixtureWeb() as fw:
+        proc = _crawl(fw, R_RENDER[1], tmp_path / "job", "--set", f"PLAYWRIGHT_LAUNCH_OPTIONS={broken}",
+                      "--set", "DEPTH_LIMIT=1")
+    assert proc.returncode in (0, 1), proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    lines = {json.loads(line)["url"]: json.loads(line) for line in (tmp_path / "job" / "reports.jsonl").open(encoding="utf-8")}
+    assert R_RENDER[1] in lines, sorted(lines)
+    assert (lines[R_RENDER[1]]["title"], lines[R_RENDER[1]]["views"]) == (R_RENDER[2], None)
+    stats = json.loads((tmp_path / "job" / "crawl-stats.json").read_text(encoding="utf-8"))
+    assert _stat(stats, "gongkai/browser/static_fallbacks") >= 1
+    assert _stat(stats, "gongkai/browser/rendered") == 0
+    assert "Browser render failed" in proc.stderr

@@ -80,6 +80,14 @@ class ReportsSpider(scrapy.Spider):
         if not self.crawler.signals.send_catch_log(signal=request_failed, request=request, failure=failure):
             logger.warning("Failed %s (%s): %s", request.url, request.meta.get("role"), reason)
 
+    def render_failed(self, failure: Failure) -> Iterator[object]:
+        """A page chromium could not render is read as it was fetched (crawler/browser.py)."""
+        self.on_error(failure)
+        response = browser.static_fallback(failure.request)
+        if response is not None:
+            self.crawler.stats.inc_value("gongkai/browser/static_fallbacks")
+            yield from self.parse(response)
+
     # -- parsing ---------------------------------------------------------------------------------
     def parse(self, response: Response) -> Iterator[object]:
         page = fetched_page_from_response(response)
@@ -102,11 +110,12 @@ class ReportsSpider(scrapy.Spider):
         links = [link for link in L.page_links(parsed.tree, response.url) if not L.is_skipped_resource(link)]
         rendered = bool(meta.get("playwright"))
         page.extra["rendered"] = rendered
-        to_browser = not rendered and browser.needs_browser(page, parsed.tree, self.settings)
+        to_browser = (not rendered and not meta.get(browser.META_RENDER_FAILED)
+                      and browser.needs_browser(page, parsed.tree, self.settings))
         if to_browser:
             self.crawler.stats.inc_value("gongkai/browser/requested")
             # A list is rendered with its pager clicked (bounded); other pages as they load.
-            yield browser.browser_request(response.request, callback=self.parse, errback=self.on_error,
+            yield browser.browser_request(response.request, callback=self.parse, errback=self.render_failed,
                                           document=response, settings=self.settings,
                                           pager=role in ("column", "start"))
         else:

@@ -131,11 +131,12 @@ class ExtractPool:
             t.start()
 
     # -- public ------------------------------------------------------------------------------------
-    def submit(self, task: Any) -> Future:
+    def submit(self, task: Any, timeout: float | None = None) -> Future:
+        """`timeout`: this task's own limit in seconds (default: the pool's)."""
         if self._closed:
             raise RuntimeError("extraction pool is closed")
         future: Future = Future()
-        self._tasks.put((task, future))
+        self._tasks.put((task, future, timeout or self.timeout))
         return future
 
     def worker_pids(self) -> list[int]:
@@ -184,12 +185,12 @@ class ExtractPool:
                 if worker is not None:
                     worker.stop()
                 return
-            task, future = item
+            task, future, timeout = item
             if not future.set_running_or_notify_cancel():
                 continue
             failure = ""
             for attempt in range(1 + self.retries):
-                outcome, value = self._run(i, task)
+                outcome, value = self._run(i, task, timeout)
                 if outcome == "ok":
                     future.set_result(value)
                     break
@@ -202,18 +203,18 @@ class ExtractPool:
             else:
                 future.set_exception(WorkerFailure(failure))
 
-    def _run(self, i: int, task: Any) -> tuple[str, Any]:
+    def _run(self, i: int, task: Any, timeout: float) -> tuple[str, Any]:
         """("ok", result) | ("error", text) | ("lost", why) when the worker died or hung."""
         try:
             worker = self._worker(i)
             worker.conn.send(task)
         except (OSError, EOFError, BrokenPipeError) as exc:
             return "lost", f"could not take the page ({exc!r})"
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
-                return "lost", f"timed out after {self.timeout:.0f} s (pid {worker.pid})"
+                return "lost", f"timed out after {timeout:.0f} s (pid {worker.pid})"
             try:
                 if worker.conn.poll(min(left, 1.0)):
                     return worker.conn.recv()

@@ -57,6 +57,8 @@ class ExtractionPipeline:
         # None/"" → one per core; 0 → in the crawl process (debugging, profiling).
         self.workers = default_workers() if configured in (None, "") else int(configured)
         self.timeout = crawler.settings.getfloat("GONGKAI_EXTRACT_TIMEOUT", 120.0)
+        # Converting a linked file (PDF, DOC, OCR) runs inside the page's extraction: each adds time.
+        self.timeout_per_file = crawler.settings.getfloat("GONGKAI_EXTRACT_TIMEOUT_PER_ATTACHMENT", 90.0)
         self.pool: ExtractPool | None = None
 
     @classmethod
@@ -102,7 +104,8 @@ class ExtractionPipeline:
     async def _extract(self, page: FetchedPage) -> dict | None:
         if self.pool is None:
             return build_report(page)
-        future = self.pool.submit(page)
+        files = len(page.extra.get("attachments") or [])
+        future = self.pool.submit(page, timeout=self.timeout + files * self.timeout_per_file)
         try:
             asyncio.get_running_loop()  # the asyncio reactor (Scrapy's default) runs this coroutine
         except RuntimeError:

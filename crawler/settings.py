@@ -111,6 +111,7 @@ GONGKAI_REPORT_HTML = True
 # timeout (seconds) has its worker killed and replaced, and is tried once more.
 GONGKAI_EXTRACT_WORKERS = None
 GONGKAI_EXTRACT_TIMEOUT = 120.0
+GONGKAI_EXTRACT_TIMEOUT_PER_ATTACHMENT = 90.0  # added to the page's limit for each file it carries
 # Distributed crawl (`--workers N`, `gongkai worker`; crawler/distributed/): a worker whose heartbeat
 # is older than the TTL (s) is dead and its in-flight requests return to the queue; an idle worker
 # looks for new work every POLL (s); a download waiting for its host's shared lease retries every

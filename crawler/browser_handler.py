@@ -251,7 +251,9 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
                 return
         sub = Request(target, method=pw_request.method, headers=_chromium_headers(await pw_request.all_headers()),
                       body=pw_request.post_data_buffer or b"", dont_filter=False,
-                      meta={META_SUBREQUEST: True, "dont_redirect": True})
+                      meta={META_SUBREQUEST: True})
+        # Redirects are followed by Scrapy (each hop through the offsite and robots checks) and chromium
+        # gets the final answer: a fulfilled 3xx would send chromium to its own (absent) network.
         if rendering is not None and rendering.meta.get("cookiejar") is not None:
             sub.meta["cookiejar"] = rendering.meta["cookiejar"]
         engine = getattr(self._crawler, "engine", None)

@@ -171,8 +171,10 @@ def test_browser_stays_in_scope(js_crawl: dict) -> None:
     stats = js_crawl["stats"]
     assert _stat(stats, "gongkai/browser/aborted/ignored") >= 2  # hm.baidu.com + /manager/
     assert _stat(stats, "gongkai/browser/skipped_resources") >= 1  # the banner image
-    # The stylesheet chromium asked for was fetched (for it, by Scrapy) and archived.
-    assert any(r["type"] == "response" and r["url"] == f"{BASE}/css/list.css" for r in js_crawl["records"])
+    # The stylesheet chromium asked for was fetched (for it, by Scrapy) and archived, its redirect
+    # followed by Scrapy too.
+    fetched = {(r["url"], r["http"].get_statuscode()) for r in js_crawl["records"] if r["type"] == "response"}
+    assert {(f"{BASE}/css/list.css", "302"), (f"{BASE}/css/list.css?v=2", "200")} <= fetched
 
 
 def test_browser_traffic_is_archived(js_crawl: dict) -> None:
@@ -245,7 +247,8 @@ def test_second_pass_is_revisits_browser_traffic_included(js_crawl: dict) -> Non
     assert kinds and kinds.count("revisit") / len(kinds) >= 0.95, [
         r["url"] for r in records if r["type"] == "response"]
     # What only chromium asks for (XHR answers, the stylesheet) is deduplicated like the rest.
-    browser_only = {f"{BASE}/xxgk/bmnb/data.json", f"{BASE}/api/views?id={R_RENDER[0]}", f"{BASE}/css/list.css"}
+    browser_only = {f"{BASE}/xxgk/bmnb/data.json", f"{BASE}/api/views?id={R_RENDER[0]}", f"{BASE}/css/list.css",
+                    f"{BASE}/css/list.css?v=2"}
     assert {r["url"] for r in records if r["type"] == "revisit"} >= browser_only
     # The re-crawl's render is not empty (chromium never sees a 304): the list still has its link,
     # and each conversion names the capture it was rendered from.
@@ -311,3 +314,14 @@ def test_page_is_kept_when_the_browser_cannot_render(tmp_path: Path) -> None:
     assert _stat(stats, "gongkai/browser/static_fallbacks") >= 1
     assert _stat(stats, "gongkai/browser/rendered") == 0
     assert "Browser render failed" in proc.stderr
+
+
+def test_crawl_report_lists_the_rendered_pages(js_crawl: dict) -> None:
+    """(H4, issue 13) report.html's "pages rendered by the browser" comes from the crawl's stats."""
+    assert set(js_crawl["stats"]["gongkai/browser/rendered_urls"]) == JS_RENDERED_URLS
+    from crawler.crawl_report import load_job, render_html
+
+    job = load_job(js_crawl["out"], crawl_id=js_crawl["stats"]["gongkai/crawl_id"])
+    job.rendered_urls = js_crawl["stats"]["gongkai/browser/rendered_urls"]  # the first crawl's, not the re-crawl's
+    html = render_html(job)
+    assert all(url in html for url in JS_RENDERED_URLS) and "id=rendered" in html

@@ -136,6 +136,8 @@ class JsSite:
             return self._dataproxy(req)
         if p == "/xxgk/bmnb/":
             return self._html(_page("部门信息公开年报", COLUMN_BMNB))
+        if p == "/css/list.css" and not req.query:  # moved: the browser's request is redirected
+            return Resp(status=302, body=b"", headers=[("Location", "/css/list.css?v=2")])
         if p == "/xxgk/bmnb/data.json":
             return self._json({"rows": [{"t": R_RENDER[2], "u": R_RENDER[1].removeprefix(BASE)}]})
         if p == "/module/visitcount/hits.jsp":

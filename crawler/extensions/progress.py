@@ -27,12 +27,14 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
+from twisted.internet import task
 
 from crawler.extensions.failures import NOT_ERRORS, failure_reason
 from crawler.signals import request_failed
 
 # Sites shown under the line: the busiest ones; a crawl of 40 street offices would fill the screen.
 MAX_SITES = 8
+REFRESH_SECONDS = 0.25
 
 
 def progress_enabled(value: object, stream=None) -> bool:
@@ -55,6 +57,7 @@ class Progress:
         self.live: Live | None = None
         self._handlers: list[tuple[logging.StreamHandler, object]] = []
         self._spinner = Spinner("dots")
+        self._loop: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Progress:
@@ -106,19 +109,29 @@ class Progress:
 
     def engine_started(self) -> None:
         self.started = time.monotonic()
-        self.live = Live(console=self.console, get_renderable=self.render, refresh_per_second=4,
-                         redirect_stderr=True, transient=False)
-        self.live.start()
+        # Redrawn from the reactor thread (a LoopingCall), not rich's refresh thread: the counters
+        # and the engine are only ever read where Scrapy writes them.
+        self.live = Live(self.render(), console=self.console, auto_refresh=False, redirect_stderr=True,
+                         transient=False)
+        self.live.start(refresh=True)
+        self._loop = task.LoopingCall(self._redraw)
+        self._loop.start(REFRESH_SECONDS, now=False)
         # Scrapy's handler holds the stderr it was made with; give it the console's proxy so log
         # lines scroll above the live block.
         for handler in logging.getLogger().handlers:
             if isinstance(handler, logging.StreamHandler) and handler.stream is sys.__stderr__:
                 self._handlers.append((handler, handler.setStream(sys.stderr)))
 
+    def _redraw(self) -> None:
+        if self.live is not None:
+            self.live.update(self.render(), refresh=True)
+
     def engine_stopped(self) -> None:
         if self.live is None:
             return
-        self.live.refresh()
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+        self._redraw()
         for handler, stream in self._handlers:
             handler.setStream(stream)
         self.live.stop()

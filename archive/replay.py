@@ -72,6 +72,7 @@ class ReplayContext:
         self._any_referer = False  # a WARC that records no Referers pairs files by links only
         self.rendered: dict[str, FetchedPage] = {}
         self.files: dict[str, FetchedPage] = {}  # response record id -> attachment
+        self.files_at: dict[str, list[str]] = {}  # attachment url -> its record ids, in WARC order
         self.small: dict[str, FetchedPage] = {}  # url -> small response (counter answers)
         self.referer: dict[str, str] = {}  # response record id -> Referer of its request
         self.link_text: dict[str, str] = {}  # attachment url -> a link text naming it
@@ -91,6 +92,7 @@ class ReplayContext:
             for page in iter_response_pages(path, name=name, finder=ctx.finder):
                 if page.status == 200 and attachment_report.is_attachment_page(page):
                     ctx.files[page.warc_record_id] = page
+                    ctx.files_at.setdefault(page.url, []).append(page.warc_record_id)
                     continue
                 if is_counter_sized(page.body):
                     ctx.small[page.url] = page
@@ -111,9 +113,9 @@ class ReplayContext:
 
     def attachment_for(self, page_url: str, url: str) -> FetchedPage | None:
         found = None
-        for rid, file in self.files.items():
-            if file.url == url and (self.referer.get(rid) == page_url or not self._any_referer):
-                found = file  # the last capture wins, as for pages
+        for rid in self.files_at.get(url, ()):
+            if self.referer.get(rid) == page_url or not self._any_referer:
+                found = self.files[rid]  # the last capture wins, as for pages
         if found is not None:
             self.claimed.add(found.warc_record_id)
         return found

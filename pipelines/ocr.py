@@ -54,10 +54,10 @@ def find_rules(gray) -> tuple[list[tuple[float, float, float, float]], object]:
     clean = gray.copy()
     for r, a, b in _runs(dark, int(rules.OCR_RULE_MIN_PT * px)):
         segments.append((a, r, b, r))
-        clean[max(r - 1, 0):r + 2, a:b] = 255
-    for c, a, b in _runs(dark.T, int(rules.OCR_RULE_MIN_PT * px)):
+        clean[max(r - 2, 0):r + 3, a:b] = 255  # and the rule's grey fringe, which OCR reads as 1
+    for c, a, b in _runs(dark.T, int(rules.OCR_VERTICAL_RULE_MIN_PT * px)):
         segments.append((c, a, c, b))
-        clean[a:b, max(c - 1, 0):c + 2] = 255
+        clean[a:b, max(c - 2, 0):c + 3] = 255
     return segments, np.ascontiguousarray(clean)
 
 
@@ -66,6 +66,9 @@ def numeric_cell(text: str) -> str:
     core = text.strip(rules.OCR_CELL_STRAY + " ")
     if not core or len(core) > 12:
         return text
+    if any(ch.isdigit() for ch in core):  # a rule's residue beside real digits (`l1`, `1]`): drop it
+        kept = "".join(ch for ch in core if ch.isdigit() or ch in "+-.")
+        return kept if _NUMBER.match(kept) and len(kept) >= len(core) - 2 else text
     mapped = "".join(rules.OCR_DIGIT_LOOKALIKES.get(ch, ch) for ch in core)
     return mapped if _NUMBER.match(mapped) and any(ch.isdigit() or ch in rules.OCR_DIGIT_LOOKALIKES for ch in core) \
         else text
@@ -108,35 +111,16 @@ def _words(tsv: str, scale: float) -> list[tuple[tuple[int, int, int], Glyph, fl
     return out
 
 
-def _chars_in(words: list, box: tuple) -> str:
-    """The characters of the OCR words that fall in a cell. tesseract sometimes reads two narrow
-    cells' numbers as one word (`36 0` -> `360`): a word's characters are placed evenly over its box
-    and each goes to the cell its centre is in."""
-    picked = []
-    for key, g, _ in words:
-        if not box[1] <= (g.top + g.bottom) / 2 <= box[3] or g.x1 < box[0] or g.x0 > box[2]:
-            continue
-        step = (g.x1 - g.x0) / max(len(g.text), 1)
-        chars = "".join(ch for i, ch in enumerate(g.text) if box[0] <= g.x0 + (i + 0.5) * step <= box[2])
-        if chars:
-            picked.append((key, g.x0, chars))
-    return "".join(chars for *_, chars in sorted(picked))
-
-
 def _inside(g: Glyph, box: tuple) -> bool:
     cx, cy = (g.x0 + g.x1) / 2, (g.top + g.bottom) / 2
     return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
 
 
-def _read_page(number: int, page: object, warnings: list[str]) -> tuple[PdfPage, list, list[float]] | None:
-    import numpy as np
+def _tesseract(image, number: int, warnings: list[str]) -> str | None:
+    """tesseract's TSV for a grey image (numpy array), or None with a warning."""
     import pymupdf
 
-    pix = page.get_pixmap(dpi=rules.OCR_DPI, colorspace=pymupdf.csGRAY)  # type: ignore[attr-defined]
-    gray = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width)
-    segments, clean = find_rules(gray)
-    segments = merge_rules(segments)
-    png = pymupdf.Pixmap(pymupdf.csGRAY, pix.width, pix.height, clean.tobytes(), False).tobytes("png")
+    png = pymupdf.Pixmap(pymupdf.csGRAY, image.shape[1], image.shape[0], image.tobytes(), False).tobytes("png")
     try:
         # One thread: tesseract's OpenMP threads only fight over the crawl's cores (measured: 3.2 s
         # a page with one thread, 7.6 s with four, on the 2-core CI machine under load).
@@ -150,16 +134,70 @@ def _read_page(number: int, page: object, warnings: list[str]) -> tuple[PdfPage,
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         warnings.append(f"ocr: page {number + 1} failed: {message[0][:150]}")
         return None
+    return done.stdout.decode("utf-8", "replace")
+
+
+def _read_cells(clean, boxes: list[tuple], scale: float, number: int, warnings: list[str]) -> list[str]:
+    """Each cell's text, read in one tesseract run over a montage: every cell's inside (rules cut
+    off) on a strip of its own with white space between. Read in place, chi_sim runs the numbers of
+    narrow neighbouring cells together into one word, so cells cannot be told apart."""
+    import numpy as np
+
+    pad, inset = rules.OCR_MONTAGE_PAD_PX, rules.OCR_CELL_INSET_PX
+    crops, spans, y = [], [], pad
+    for box in boxes:
+        x0, y0, x1, y1 = (int(round(v / scale)) for v in box)
+        crop = clean[y0 + inset:max(y1 - inset, y0 + inset + 1), x0 + inset:max(x1 - inset, x0 + inset + 1)]
+        crops.append(crop)
+        spans.append((y, y + crop.shape[0]))
+        y += crop.shape[0] + pad
+    if not crops:
+        return []
+    width = max(c.shape[1] for c in crops) + 2 * pad
+    montage = np.full((y, width), 255, dtype=np.uint8)
+    for crop, (top, bottom) in zip(crops, spans, strict=True):
+        montage[top:bottom, pad:pad + crop.shape[1]] = crop
+    tsv = _tesseract(montage, number, warnings)
+    texts = [""] * len(boxes)
+    if tsv is None:
+        return texts
+    for _, g, _ in sorted(_words(tsv, 1.0), key=lambda w: (w[0], w[1].x0)):  # tesseract's line order
+        centre = (g.top + g.bottom) / 2
+        i = next((i for i, (top, bottom) in enumerate(spans) if top - pad / 2 <= centre <= bottom + pad / 2), None)
+        if i is not None:
+            texts[i] += g.text
+    return [numeric_cell(t) for t in texts]
+
+
+def _read_page(number: int, page: object, warnings: list[str]) -> tuple[PdfPage, list, list[float]] | None:
+    import numpy as np
+    import pymupdf
+
+    pix = page.get_pixmap(dpi=rules.OCR_DPI, colorspace=pymupdf.csGRAY)  # type: ignore[attr-defined]
+    gray = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width)
+    segments, clean = find_rules(gray)
+    segments = merge_rules(segments)
+    tsv = _tesseract(clean, number, warnings)
+    if tsv is None:
+        return None
     scale = 72.0 / rules.OCR_DPI
-    words = _words(done.stdout.decode("utf-8", "replace"), scale)
+    words = _words(tsv, scale)
+    boxes: list[tuple] = []
 
     def text_of(box: tuple) -> str:
-        return numeric_cell(_chars_in(words, box))
+        boxes.append(box)
+        return f"\x00{len(boxes) - 1}"  # filled in below, from the montage
 
     size = (page.rect.width, page.rect.height)  # type: ignore[attr-defined]
     centres = [((w[1].x0 + w[1].x1) / 2, (w[1].top + w[1].bottom) / 2) for w in words]
     tables = pdf_tables.tables_from_rules(number, size, [tuple(v * scale for v in s) for s in segments], text_of,
                                           centres)
+    if boxes:
+        texts = _read_cells(clean, boxes, scale, number, warnings)
+        for table in tables:
+            for cell in table.cells.values():
+                if cell[0].startswith("\x00"):
+                    cell[0] = texts[int(cell[0][1:])]
     groups: dict[tuple[int, int, int], list[Glyph]] = {}
     for key, glyph, _ in words:
         if not any(_inside(glyph, t.bbox) for t in tables):

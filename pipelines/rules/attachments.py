@@ -100,10 +100,15 @@ OCR_MIN_CONFIDENCE = 70.0  # mean word confidence (0–100) below which the OCR 
 # --- DOC/WPS tables via LibreOffice (converted to DOCX, then read like one) --------------------------
 LIBREOFFICE_COMMAND = ("soffice", "--headless", "--norestore", "--convert-to", "docx")
 OCR_DARK_LEVEL = 128  # grey level (0–255) below which a pixel is ink
-OCR_RULE_MIN_PT = 24.0  # a dark run at least this long (points) is a table rule, not a stroke of a glyph
+# A dark run at least this long (points) is a table rule, not a stroke of a glyph: across, the
+# narrowest value column; down, one text line's row (a CJK glyph's strokes stay under ~10 pt).
+OCR_RULE_MIN_PT = 24.0
+OCR_VERTICAL_RULE_MIN_PT = 12.0
 # chi_sim misreads digits alone in a table cell as look-alike glyphs; a cell whose text becomes a number
 # by these (and by dropping stray quotes and dots around it) is read as that number.
 OCR_DIGIT_LOOKALIKES = {"工": "1", "l": "1", "I": "1", "|": "1", "丨": "1", "]": "1", "[": "1", "o": "0", "O": "0",
                         "〇": "0", "口": "0", "s": "5", "S": "5", "B": "8", "Z": "2", "z": "2"}
-OCR_CELL_STRAY = "\"'“”‘’`.,，。·:：;；_~"  # never - or +: 本年增/减 prints signed numbers
+OCR_CELL_STRAY = "\"'“”‘’`.,，。·:：;；_~?？"  # never - or +: 本年增/减 prints signed numbers
 OCR_RULE_MERGE_PX = 4  # parallel rule pixels this close (and overlapping) are one rule
+OCR_MONTAGE_PAD_PX = 24  # white space between cells in the montage tesseract reads (pixels at OCR_DPI)
+OCR_CELL_INSET_PX = 3  # cut this much off each side of a cell: what is left of its rules

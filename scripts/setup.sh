@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # chromium: the browser scrapy-playwright drives (Debian's build: Playwright's own download fails offline);
-# fonts-wqy-zenhei: CJK glyphs for screenshots; antiword/catdoc: text of .doc/.wps attachments.
-apt_packages=(chromium fonts-wqy-zenhei antiword catdoc)
+# fonts-wqy-zenhei: CJK glyphs for screenshots; antiword/catdoc: text of .doc/.wps attachments;
+# tesseract-ocr(-chi-sim): OCR of scanned reports; poppler-utils: pdftoppm/pdftotext; libreoffice-writer-nogui:
+# .doc/.wps tables by layout (and DOCX->DOC for generated fixtures); wget: a foreign WARC writer the replay test reads.
+apt_packages=(chromium chromium-headless-shell fonts-wqy-zenhei antiword catdoc redis-server tesseract-ocr tesseract-ocr-chi-sim poppler-utils libreoffice-writer-nogui wget)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-
-import pytest
 
 from tests.conftest import GONGKAI, ROOT, proxy_env
 from tests.fixtureweb import expected as E
@@ -30,7 +27,6 @@ def test_replay_of_our_warcs_reproduces_the_crawl(demo_crawl, tmp_path):
         assert {k: v for k, v in again.items() if k not in VOLATILE} == {k: v for k, v in rec.items() if k not in VOLATILE}, url
 
 
-@pytest.mark.skipif(shutil.which("wget") is None, reason="wget is not installed")
 def test_replay_reads_a_wget_warc(fixture_web, tmp_path):
     reports = [r for r in E.EXPECTED_REPORTS if "qhq" in r["url"]][:2] + [r for r in E.EXPECTED_REPORTS if "slx" in r["url"]][:1]
     warc = tmp_path / "wget"

@@ -284,6 +284,20 @@ def _inflate_member(fh: BinaryIO, start: int, size: int) -> tuple[int | None, Bi
         pos += len(data)
 
 
+def _inflate_members(fh: BinaryIO, start: int, end: int) -> BinaryIO:
+    """The decompressed bytes of the gzip members in [start, end), one after another."""
+    out = tempfile.SpooledTemporaryFile(_SPOOL)
+    pos = start
+    while pos < end:
+        pos, data, error = _inflate_member(fh, pos, end)
+        if error:
+            break
+        with data:
+            out.write(data.read())
+    out.seek(0)
+    return out
+
+
 def _scan_gzip(scan: ArchiveScan, fh: BinaryIO, name: str) -> None:
     pos = 0
     bad_run = False  # the previous member was damaged: a continuation is not a new damage
@@ -326,10 +340,10 @@ def _scan_gzip(scan: ArchiveScan, fh: BinaryIO, name: str) -> None:
                 bad_run = True
             else:
                 record, span_end, count, problem = spanned
-                scan.records.append(_info(record, pos, span_end - pos))
+                scan.records.append(_info(record, pos, span_end - pos, seekable=False))
                 scan.damage.append(Damage(name, pos, f"{record.rec_type} record split over {count} gzip members"
                                                      + (f"; {problem}" if problem else "")))
-                scan.pieces.append(("members", pos, span_end))
+                scan.pieces.append(("multi", pos, span_end))
                 pos, bad_run = span_end, False
                 continue
         elif len(found) == 1:
@@ -450,8 +464,8 @@ class PieceIterator:
         for kind, start, end in self.scan.pieces:
             if kind not in self.kinds:
                 continue
-            if kind == "multi":
-                _end, data, _err = _inflate_member(self.fh, start, self.scan.size)
+            if kind == "multi":  # several records in one member, or one record over several
+                data = _inflate_members(self.fh, start, end)
                 self._it, self._fixed, self.seekable = _QuietArchiveIterator(data, **self.iter_args), (start, end - start), False
             else:
                 self._it = _QuietArchiveIterator(_Window(self.fh, start, end), **self.iter_args)

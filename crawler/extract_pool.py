@@ -36,6 +36,7 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 DEFAULT_TARGET = "pipelines.report:build_report"
+IN_WORKER_ENV = "GONGKAI_EXTRACT_WORKER"
 
 
 class WorkerFailure(Exception):
@@ -61,6 +62,9 @@ def _resolve(target: str) -> Callable[[Any], Any]:
 
 def _worker_main(conn: Connection, target: str) -> None:
     """A worker's whole life: receive a page, answer ("ok", result) or ("error", repr), repeat."""
+    # Code that would otherwise isolate itself in a subprocess (attachment conversion) may see that
+    # it already runs in a worker this pool kills and replaces on a timeout or a crash.
+    os.environ[IN_WORKER_ENV] = "1"
     fn = _resolve(target)
     while True:
         try:

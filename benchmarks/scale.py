@@ -100,29 +100,6 @@ def child(out: str, probe: str, urls_file: str, jobdir: bool) -> int:
     return 0
 
 
-def family_rss(root: int) -> int:
-    """Bytes resident in `root` and all its descendants (from /proc)."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{entry}/statm") as fh:
-                rss[int(entry)] = int(fh.read().split()[1]) * PAGE
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack.extend(children.get(pid, []))
-    return total
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--portals", type=int, default=1000)
@@ -134,6 +111,7 @@ def main() -> int:
     if args.child:
         return child(*args.child, jobdir=args.jobdir)
 
+    from benchmarks.discovery import _family_rss as family_rss  # one /proc walk for both benchmarks
     from tests.conftest import proxy_env
     from tests.fixtureweb.generated import GeneratedWeb
 

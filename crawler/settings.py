@@ -8,6 +8,7 @@ is defined once in pipelines/rules/ and named here.
 
 import os
 
+from pipelines.rules import attachments as _attachment_rules
 from pipelines.rules import completion as _completion_rules
 
 BOT_NAME = "gongkai"
@@ -34,10 +35,11 @@ GONGKAI_RETRY_BACKOFF_BASE = 1.0  # seconds; attempt n waits base * 2**(n-1), ca
 GONGKAI_RETRY_BACKOFF_MAX = 30.0
 DOWNLOAD_TIMEOUT = 60
 # A page above this size is cancelled, logged and counted (no report page is 16 MB of HTML; a
-# 30 MB "page" is a dump or a trap). Attachments get their own, larger bound.
+# 30 MB "page" is a dump or a trap). Attachments get their own, larger bound: the size the
+# attachment reader accepts (pipelines/rules/attachments.py), so a file fetched is a file read.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
-GONGKAI_ATTACHMENT_MAXSIZE = 256 * 1024 * 1024
+GONGKAI_ATTACHMENT_MAXSIZE = _attachment_rules.DEFAULT_MAX_BYTES
 REDIRECT_MAX_TIMES = 10
 
 # Error pages are archived and counted, not parsed for links (HttpErrorMiddleware drops them before

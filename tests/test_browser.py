@@ -263,6 +263,24 @@ def test_second_pass_is_revisits_browser_traffic_included(js_crawl: dict) -> Non
     assert _stat(second, "playwright/context_count") == len(JS_RENDERED_URLS)
 
 
+def test_rendered_reports_are_unchanged_on_the_recrawl_and_point_at_responses(js_crawl: dict) -> None:
+    """Issue 11: a rendered report is not "changed" on every crawl (one definition of changed,
+    archive/record_digest.py), gets no second line, and its pointer names a record pywb replays."""
+    out = js_crawl["out"]
+    logs = sorted((out / "changes").glob("*.jsonl"))
+    second = [json.loads(line) for line in logs[-1].open(encoding="utf-8")]
+    assert len(logs) == 2 and second
+    assert {e["change"] for e in second} == {"unchanged"}, [(e["url"], e["change"]) for e in second]
+    lines = [json.loads(line) for line in (out / "reports.jsonl").open(encoding="utf-8")]
+    assert len(lines) == len({r["url"] for r in lines})
+    assert {r["url"] for r in lines} & set(JS_RENDERED_URLS)
+    for entry in lines + second:
+        with open(out / entry["warc_file"], "rb") as fh:
+            fh.seek(entry["warc_offset"])
+            record = next(iter(ArchiveIterator(fh)))
+        assert record.rec_type in ("response", "revisit"), (entry["url"], record.rec_type)
+
+
 # --- pager clicks, in chromium, on a page that needs no network --------------------------------------
 PAGER_PAGE = """<html><body><ul id="list"></ul><div class="pager"></div><script>
 var rows = [['/a1.html', 'A1'], ['/a2.html', 'A2'], ['/a3.html', 'A3']];

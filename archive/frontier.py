@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS frontier (
     url TEXT NOT NULL,
     role TEXT,                             -- the spider's name for the page kind (trap guard counts)
     dont_filter INTEGER NOT NULL,
-    request BLOB,                          -- zlib(pickle(the request as a dict)); NULL if unpicklable
+    request BLOB,                          -- zlib(pickle(the request as a dict)); NULL once done
+                                           -- (or if it could not be pickled)
     done INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS frontier_pending ON frontier (crawl_id, done);
@@ -52,6 +53,17 @@ def encode_request(request: dict[str, Any]) -> bytes:
 
 def decode_request(blob: bytes) -> dict[str, Any]:
     return pickle.loads(zlib.decompress(blob))
+
+
+def _decoded(blob: bytes | None) -> dict[str, Any] | None:
+    """The stored request, or None when there is none or it cannot be read back (a class the code
+    no longer has): the caller logs it and the entry is given up, never a traceback."""
+    if blob is None:
+        return None
+    try:
+        return decode_request(blob)
+    except Exception:  # noqa: BLE001 - pickle raises anything a changed codebase makes it raise
+        return None
 
 
 class FrontierJournal:
@@ -81,15 +93,15 @@ class FrontierJournal:
             self.fingerprints.add(fingerprint)
 
     def done(self, key: str) -> None:
-        self.state.write("UPDATE frontier SET done = 1 WHERE key = ?", (key,))
+        # The request is never needed again: its space goes back to the database for new rows.
+        self.state.write("UPDATE frontier SET done = 1, request = NULL WHERE key = ?", (key,))
 
     def pending(self) -> list[PendingEntry]:
         """Pending rows in the order they were added (the crawl's own order)."""
         rows = self.state.db.execute(
             "SELECT key, url, request FROM frontier WHERE crawl_id = ? AND done = 0 ORDER BY rowid",
             (self.state.crawl_id,))
-        return [PendingEntry(key, url, decode_request(blob) if blob is not None else None)
-                for key, url, blob in rows]
+        return [PendingEntry(key, url, _decoded(blob)) for key, url, blob in rows]
 
     def counts(self) -> tuple[int, int]:
         """(rows, pending rows) of the current crawl."""

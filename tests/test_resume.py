@@ -167,3 +167,30 @@ def test_kill_before_anything_was_journaled_still_crawls_everything(tmp_path):
         run = run_crawl(web, out, "--log-level", "INFO")
     assert f"resuming crawl {crawl_id}: 0 pending" in run.stderr
     assert {r["url"] for r in EXPECTED_REPORTS} <= {r["url"] for r in read_jsonl(out / "reports.jsonl")}
+
+
+def test_frontier_journal_round_trip(tmp_path):
+    """What a resumed crawl starts from: the pending rows, in order, requests back whole; done rows
+    free their payload; a payload that no longer unpickles is given up (None), never a traceback."""
+    from archive.frontier import FrontierJournal, encode_request
+    from archive.state import CrawlState
+
+    state = CrawlState(tmp_path)
+    state.begin()
+    journal = FrontierJournal(state)
+    for i in range(3):
+        journal.add(f"k{i}", fingerprint=f"f{i}", url=f"http://a/{i}", role="detail", dont_filter=i == 2,
+                    request=encode_request({"url": f"http://a/{i}", "meta": {"n": i}}))
+    journal.add("broken", fingerprint="fb", url="http://a/b", role=None, dont_filter=False, request=b"junk")
+    journal.done("k1")
+    state.commit()
+    state.close()
+
+    state = CrawlState(tmp_path)
+    assert state.begin() and state.resumed
+    journal = FrontierJournal(state)
+    assert [(e.key, e.request and e.request["meta"]["n"]) for e in journal.pending()] == \
+        [("k0", 0), ("k2", 2), ("broken", None)]
+    assert journal.keys == {"k0", "k1", "k2", "broken"} and journal.fingerprints == {"f0", "f1", "fb"}
+    assert state.db.execute("SELECT request FROM frontier WHERE key = 'k1'").fetchone()[0] is None
+    assert journal.counts() == (4, 3)

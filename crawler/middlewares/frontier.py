@@ -211,11 +211,15 @@ class FrontierMiddleware:
             logger.info("resuming crawl %s: %d pending", self.job.crawl_id, len(pending))
             self.stats.set_value("gongkai/frontier/resumed_pending", len(pending))
             for entry in pending:
-                if entry.request is None:
-                    logger.warning("Frontier: %s was not journaled whole; not resumed", entry.url)
+                try:
+                    if entry.request is None:
+                        raise ValueError("not journaled whole")
+                    request = request_from_dict(entry.request, spider=self.crawler.spider)
+                except ValueError as exc:  # also: a callback this spider no longer has
+                    logger.warning("Frontier: %s cannot be resumed (%s); given up", entry.url, exc)
+                    self.stats.inc_value("gongkai/frontier/unresumable")
                     self.journal.done(entry.key)
                     continue
-                request = request_from_dict(entry.request, spider=self.crawler.spider)
                 self._track(request, entry.key)
                 yield request
         # The start requests, on a resumed crawl too: those journaled already are dropped as known

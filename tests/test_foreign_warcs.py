@@ -162,6 +162,36 @@ def test_foreign_file(path: Path, tmp_path: Path, capsys, cdxj_reference):
                 assert record.rec_headers.get_header("WARC-Target-URI") == entry["url"]
 
 
+DAMAGED = [p for p in FILES if scan_archive(p).damage and not p.name.endswith(".wacz")]
+
+
+@pytest.mark.parametrize("path", DAMAGED, ids=[p.name for p in DAMAGED])
+def test_records_after_the_damage_are_read(path: Path):
+    """Every record start found in the raw bytes (an ARC header line or WARC version line at a
+    line start; a gzip member that inflates alone to a record) is a record read, damage or not."""
+    scan = scan_archive(path)
+    data = path.read_bytes()
+    starts = set()
+    if data[:2] == b"\x1f\x8b":
+        for m in re.finditer(rb"\x1f\x8b\x08", data):
+            d = zlib.decompressobj(wbits=31)
+            try:
+                out = d.decompress(data[m.start():])
+            except zlib.error:
+                continue
+            out = out.lstrip(b"\r\n")
+            if d.eof and out.startswith(b"WARC/") and out.count(b"\r\nWARC/1.") == 0:  # one record
+                starts.add(m.start())
+    else:
+        pattern = rb"(?m)^(?:WARC/1\.[01]\r$|[a-z]+:\S+ \d+\.\d+\.\d+\.\d+ \d{14} \S+ \d+$)"
+        starts = {m.start() for m in re.finditer(pattern, data)}
+    read = {r.offset for r in scan.records}
+    first_damage = min(d.offset for d in scan.damage)
+    assert starts <= read, sorted(starts - read)
+    after = {o for o in starts if o > first_damage}
+    print(f"{path.name}: {len(after)} record starts after the first damage (at {first_damage}), all read")
+
+
 def _alone(path: Path, tmp_path: Path) -> Path:
     """A directory with only this file (`gongkai index` takes a directory)."""
     folder = tmp_path / "alone"

@@ -88,8 +88,10 @@ def worker_main(argv: list[str]) -> int:
             result = office_text._doc_text(path, timeout)
             result["text_source"] = "doc"
             if result["text"]:
-                result["tables"], more = office_text.doc_tables(path, timeout / 2)
+                result["tables"], text, more = office_text.doc_tables(path, timeout / 2)
                 result["warnings"].extend(more)
+                if pdf_text.visible_chars(text) >= pdf_text.visible_chars(result["text"]):
+                    result["text"] = text  # LibreOffice kept the tables that antiword broke
     except MemoryError:
         result = _fail([f"attachment: parsing needed more than {mem} bytes of memory"])
     except Exception as exc:  # corrupt files raise all sorts of things from deep inside the parsers

@@ -133,12 +133,11 @@ def docx_table_spec(tbl: object) -> TableSpec:
     return spec
 
 
-def doc_tables(path: str, timeout: float) -> tuple[list[TableSpec], list[str]]:
-    """Tables of a .doc/.wps by LibreOffice's layout: convert to DOCX, read its tables."""
-    import docx
-
+def doc_tables(path: str, timeout: float) -> tuple[list[TableSpec], str, list[str]]:
+    """Tables and text of a .doc/.wps by LibreOffice's layout: convert to DOCX and read that (antiword
+    prints a table with merged cells as broken rows or drops it)."""
     if not shutil.which(rules.LIBREOFFICE_COMMAND[0]):
-        return [], ["doc: tables not read, LibreOffice (soffice) is not installed"]
+        return [], "", ["doc: tables not read, LibreOffice (soffice) is not installed"]
     with tempfile.TemporaryDirectory(prefix="gongkai-lo-") as tmp:
         # A profile of its own: a second soffice with the same profile would hand its work to the first.
         profile = f"-env:UserInstallation=file://{tmp}/profile"
@@ -148,9 +147,9 @@ def doc_tables(path: str, timeout: float) -> tuple[list[TableSpec], list[str]]:
             done = subprocess.run([*rules.LIBREOFFICE_COMMAND, profile, "--outdir", tmp, src],
                                   capture_output=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
-            return [], ["doc: LibreOffice timed out; tables not read"]
+            return [], "", ["doc: LibreOffice timed out; tables not read"]
         out = os.path.join(tmp, "in.docx")
         if done.returncode != 0 or not os.path.exists(out):
-            return [], ["doc: LibreOffice could not convert the file; tables not read"]
-        document = docx.Document(out)
-        return [docx_table_spec(t) for t in document.element.body.xpath(".//w:tbl[not(.//w:tbl)]")], []
+            return [], "", ["doc: LibreOffice could not convert the file; tables not read"]
+        result = _docx_text(out)
+        return result["tables"], result["text"], []

@@ -155,6 +155,7 @@ def _split_cells(line: str) -> list[str]:
 
 _VALUE = re.compile(r"^(?:[+-]?\d+(?:\.\d+)?|[-—–/／])$")
 _PROSE_MARK = re.compile(r"[，。；：！？,;:]")
+_BRACKETED = re.compile(r"[(（][^)）]*[)）]")  # 本年收费金额（单位：万元）: a colon in brackets is no sentence
 
 
 def spaced_cells(line: str) -> list[str] | None:
@@ -174,7 +175,7 @@ def spaced_cells(line: str) -> list[str] | None:
         return tokens
     if values and 1 <= len(labels) <= 3 and all(len(t) <= 60 for t in labels):
         return tokens
-    if not values and all(2 <= len(t) <= 20 and not _PROSE_MARK.search(t) for t in tokens):
+    if not values and all(2 <= len(t) <= 20 and not _PROSE_MARK.search(_BRACKETED.sub("", t)) for t in tokens):
         return tokens
     return None
 

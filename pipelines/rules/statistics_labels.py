@@ -8,7 +8,9 @@ portals abbreviate (`予以公开`), re-punctuate (`(一)予以公开`) and spli
 """
 
 # Leading enumerators removed before matching: （一） (一) 一、 1. 1、 （1） — possibly repeated.
-ENUMERATOR_PATTERN = r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十\d]{1,3}[、.．,，])"
+# A lone digit right before a CJK character (`3其他`) is an enumerator whose dot OCR lost.
+ENUMERATOR_PATTERN = (r"^(?:[(（]?[一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十\d]{1,3}[、.．,，]"
+                      r"|[1-9](?=[\u4e00-\u9fff]))")
 
 # Cells that mean "no number here". The template asks for 0, so these are read as null, with a warning.
 NULL_MARKERS = {"", "-", "—", "——", "–", "－", "/", "／", "\\", "无", "空", "×", "x", "X", "*", "…", "/ ", "null"}

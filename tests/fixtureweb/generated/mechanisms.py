@@ -158,6 +158,7 @@ SCRIPT_COUNTERS = ("/module/visitcount/hits.jsp", "/counter/count.php", "/interf
 API_COUNTERS = (("/api/views", "manuscriptId", "views"), ("/interface/visit/get", "manuscriptId", "data.hits"),
                 ("/statistic/getHits.do", "contentId", "count"))
 FETCH_COUNTERS = ("/api/hits", "/api/pv", "/cms/views")
+RENDERED_COUNTER = "/stat/vc.do"
 DYNCLICKS_JS = "/system/resource/js/dynclicks.js"
 DYNCLICKS = "/system/resource/code/news/click/dynclicks.jsp"
 DYNCLICKS_SCRIPT = r"""
@@ -194,6 +195,12 @@ def counter_markup(kind: str, variant: object, item_id: int, owner: int, views: 
     if kind == "fetch":
         return (f"<span id=\"views\"></span><script>fetch('{variant}?id={item_id}').then(function (r) "
                 "{ return r.json(); }).then(function (d) { document.getElementById('views').textContent = d.data.pv; });</script>")
+    if kind == "rendered":
+        codes = ",".join(str(ord(ch)) for ch in f"{RENDERED_COUNTER}?id=")
+        return (f"<script type=\"text/javascript\">(function () {{ var k = [{codes}], u = '';"
+                " for (var i = 0; i < k.length; i++) { u += String.fromCharCode(k[i]); }"
+                f" var x = new XMLHttpRequest(); x.open('GET', u + '{item_id}', false); x.send();"
+                " document.write(JSON.parse(x.responseText).n); })();</script>")
     if kind == "dynclicks":
         return (f"<span id=\"dynclicks_wbnews_{item_id}_{owner}\"></span>"
                 f"<script>_showDynClicks(\"wbnews\", {owner}, {item_id})</script>")
@@ -218,6 +225,8 @@ def counter_answer(kind: str, variant: object, views: int) -> tuple[bytes, str]:
         return json.dumps({"code": 0, **data}).encode(), "application/json;charset=UTF-8"
     if kind == "fetch":
         return json.dumps({"code": 0, "data": {"pv": views}}).encode(), "application/json"
+    if kind == "rendered":
+        return json.dumps({"n": views}).encode(), "application/json"
     return str(views).encode(), "text/html;charset=UTF-8"
 
 

@@ -16,12 +16,14 @@ from ..common import stable_int
 
 FAMILIES = ("trs", "hanweb", "aspnet", "vsb", "jsp", "docshare", "contentfarm")
 CHARSETS = ("utf-8", "gbk")
-# How the charset is told: header and meta; meta only (bare text/html); not at all; meta that lies.
+# How the charset is told: header and meta; meta only (bare text/html); not at all; a <meta> that
+# lies under a header that tells the truth (what a browser shows is right, a meta-trusting reader is not).
 CHARSET_DECLS = ("header", "meta", "none", "meta_lies")
 LIST_MECHANISMS = ("static", "create_page_html", "json_api", "post_xml", "browser_only")
 # Static lists: numbered ?page=N links, index_N files, only a 下一页 link, javascript:next(N).
 PAGINATIONS = ("query", "path", "next_only", "js_next")
-COUNTERS = ("static", "script", "api", "dynclicks", "fetch", "none")
+# "rendered": the counter's URL is computed by the script (from char codes), so only a browser shows it.
+COUNTERS = ("static", "script", "api", "dynclicks", "fetch", "rendered", "none")
 ATTACHMENTS = ("none", "pdf", "docx", "doc")
 SCRIPTS = ("simplified", "traditional")
 TRAPS = ("calendar", "lookalikes", "offsite", "related_links")
@@ -143,7 +145,7 @@ def plan_for(seed: int) -> PortalPlan:
         list_mechanism=_pick(seed, "list", LIST_MECHANISMS),
         pagination=_pick(seed, "pagination", PAGINATIONS),
         page_size=_rng(seed, "page_size").choice((3, 4, 5, 6, 8, 10)),
-        counter=_pick(seed, "counter", COUNTERS, (2, 2, 2, 1, 1, 1)),
+        counter=_pick(seed, "counter", COUNTERS, (2, 2, 2, 1, 1, 1, 1)),
         attachments=_pick(seed, "attachments", ATTACHMENTS, (2, 1, 1, 1)),
         script=_pick(seed, "script", SCRIPTS, (3, 1)),
         subsites=subsites, traps=traps,

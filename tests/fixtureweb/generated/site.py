@@ -56,8 +56,10 @@ class GeneratedPortal:
         if plan.script == "traditional":
             text = to_traditional(text)
         body = text.encode("gb18030" if plan.charset == "gbk" else "utf-8", errors="xmlcharrefreplace")
+        # A lying <meta> comes with a true header (browsers follow the header, so the page reads
+        # right to a person; a reader that trusts the meta does not).
         header = f"text/html; charset={'GBK' if plan.charset == 'gbk' else 'UTF-8'}" \
-            if plan.charset_decl == "header" else "text/html"
+            if plan.charset_decl in ("header", "meta_lies") else "text/html"
         return Resp(status=status, body=body, content_type=header, gzip_ok=plan.seed % 2 == 0)
 
     def _data(self, body: bytes, content_type: str) -> Resp:
@@ -141,7 +143,7 @@ class GeneratedPortal:
         if p == M.DYNCLICKS_JS:
             return Resp(body=M.DYNCLICKS_SCRIPT.encode(), content_type="application/javascript")
         variant = M.counter_variant(plan.seed, plan.counter)
-        counter_path = {"script": variant, "fetch": variant, "dynclicks": M.DYNCLICKS,
+        counter_path = {"script": variant, "fetch": variant, "dynclicks": M.DYNCLICKS, "rendered": M.RENDERED_COUNTER,
                         "api": variant[0] if isinstance(variant, tuple) else None}.get(plan.counter)
         if counter_path and p == counter_path:
             key = {"api": variant[1] if isinstance(variant, tuple) else "", "dynclicks": "clickid"}.get(plan.counter, "id")

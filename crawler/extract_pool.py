@@ -48,11 +48,13 @@ class WorkerFailure(Exception):
 
 
 def default_workers() -> int:
-    """One worker per core this process may run on."""
+    """One worker per core this process may run on, but one: the reactor (fetching, link finding,
+    WARC writing) keeps a core of its own. Each worker costs ~100 MB resident (the pipelines loaded)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    return max(1, cores - 1)
 
 
 def _resolve(target: str) -> Callable[[Any], Any]:

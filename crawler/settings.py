@@ -109,7 +109,7 @@ GONGKAI_MAX_LIST_API_PAGES = 200
 GONGKAI_PROGRESS = "auto"
 GONGKAI_REPORT_HTML = True
 # Extraction runs in this many worker processes (crawler/extract_pool.py) so fetching never waits
-# for parsing; None = one per core, 0 = in the crawl process. A page that takes longer than the
+# for parsing; None = one per core but the reactor's (at least 1), 0 = in the crawl process. A page that takes longer than the
 # timeout (seconds) has its worker killed and replaced, and is tried once more.
 GONGKAI_EXTRACT_WORKERS = None
 GONGKAI_EXTRACT_TIMEOUT = 120.0
@@ -121,6 +121,10 @@ GONGKAI_EXTRACT_TIMEOUT_PER_ATTACHMENT = 90.0  # added to the page's limit for e
 GONGKAI_DISTRIBUTED_HEARTBEAT_TTL = 10.0
 GONGKAI_DISTRIBUTED_POLL = 0.5
 GONGKAI_DISTRIBUTED_LEASE_WAIT = 0.02
+# Set per worker by `gongkai crawl --workers N` / `gongkai worker` (crawler/distributed/run.py), never
+# by hand: the crawl job's id on the Redis (its keys' prefix) and this worker's name in it.
+GONGKAI_JOB_ID = None
+GONGKAI_WORKER_NAME = None
 
 # --- re-crawls and the archive's life (archive/state.py, docs/archive.md) ---------------------
 # DIR/state.sqlite makes a second `gongkai crawl --out DIR` the next crawl of the job; a crawl that

@@ -94,11 +94,12 @@ def test_a_page_that_kills_its_worker_twice_becomes_a_record_with_a_warning(tmp_
     page.extra = {"marker": str(marker), "how": "die"}
 
     class Settings(dict):
-        def getfloat(self, name, default):
-            return float(self.get(name, default))
+        def getfloat(self, name):
+            return float(self[name])
 
     class Crawler:
-        settings = Settings(GONGKAI_EXTRACT_WORKERS=1)
+        settings = Settings(GONGKAI_EXTRACT_WORKERS=1, GONGKAI_EXTRACT_TIMEOUT=60,
+                            GONGKAI_EXTRACT_TIMEOUT_PER_ATTACHMENT=60)
 
         class stats:  # noqa: N801 - stands in for Scrapy's stats collector
             values: dict = {}

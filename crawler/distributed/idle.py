@@ -36,8 +36,8 @@ class DistributedJob:
         self.server = get_redis_from_settings(settings)
         self.keys = JobKeys(settings.get("GONGKAI_JOB_ID"))
         self.worker = settings.get("GONGKAI_WORKER_NAME")
-        self.ttl = settings.getfloat("GONGKAI_DISTRIBUTED_HEARTBEAT_TTL", 10.0)
-        self.poll = settings.getfloat("GONGKAI_DISTRIBUTED_POLL", 0.5)
+        self.ttl = settings.getfloat("GONGKAI_DISTRIBUTED_HEARTBEAT_TTL")
+        self.poll = settings.getfloat("GONGKAI_DISTRIBUTED_POLL")
         self._beat: task.LoopingCall | None = None
         self._idle_checks = 0
         crawler.signals.connect(self.opened, signal=signals.spider_opened)

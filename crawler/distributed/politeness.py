@@ -45,9 +45,9 @@ class SharedHostLeases:
             raise NotConfigured("not a distributed crawl")
         self.server = get_redis_from_settings(settings)
         self.keys = JobKeys(settings.get("GONGKAI_JOB_ID"))
-        self.limit = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 4)
-        self.ttl = settings.getfloat("DOWNLOAD_TIMEOUT", 60) + 30
-        self.wait = settings.getfloat("GONGKAI_DISTRIBUTED_LEASE_WAIT", 0.02)
+        self.limit = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        self.ttl = settings.getfloat("DOWNLOAD_TIMEOUT") + 30
+        self.wait = settings.getfloat("GONGKAI_DISTRIBUTED_LEASE_WAIT")
         self.stats = crawler.stats
         self._acquire = self.server.register_script(_ACQUIRE)
 

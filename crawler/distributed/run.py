@@ -98,7 +98,7 @@ def run_worker(redis_url: str, out: Path, *, job: str | None, name: str | None, 
         key, _, value = pair.partition("=")
         settings.set(key, value, priority="cmdline")
     # An idle worker must notice within a poll what the others queued, not after Scrapy's 5 s heartbeat.
-    ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = settings.getfloat("GONGKAI_DISTRIBUTED_POLL", 0.5)
+    ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = settings.getfloat("GONGKAI_DISTRIBUTED_POLL")
     process = CrawlerProcess(settings)
     holder = process.create_crawler("reports")
     process.crawl(holder, start_urls=",".join(urls))
@@ -120,6 +120,7 @@ def run_crawl(urls: list[str], out: Path, workers: int, *, overrides: list[str],
             print(f"gongkai: {exc}", file=sys.stderr)
             return 2
         redis_url = local.url
+        print(f"gongkai: redis-server pid {local.pid} on {redis_url} (stopped when the crawl ends)", file=sys.stderr)
     procs: list[subprocess.Popen] = []
     job = None
 

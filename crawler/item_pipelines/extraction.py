@@ -54,11 +54,11 @@ class ExtractionPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
         configured = crawler.settings.get("GONGKAI_EXTRACT_WORKERS")
-        # None/"" → one per core; 0 → in the crawl process (debugging, profiling).
+        # None/"" → one per core but the reactor's; 0 → in the crawl process (debugging, profiling).
         self.workers = default_workers() if configured in (None, "") else int(configured)
-        self.timeout = crawler.settings.getfloat("GONGKAI_EXTRACT_TIMEOUT", 120.0)
+        self.timeout = crawler.settings.getfloat("GONGKAI_EXTRACT_TIMEOUT")
         # Converting a linked file (PDF, DOC, OCR) runs inside the page's extraction: each adds time.
-        self.timeout_per_file = crawler.settings.getfloat("GONGKAI_EXTRACT_TIMEOUT_PER_ATTACHMENT", 90.0)
+        self.timeout_per_file = crawler.settings.getfloat("GONGKAI_EXTRACT_TIMEOUT_PER_ATTACHMENT")
         self.pool: ExtractPool | None = None
 
     @classmethod

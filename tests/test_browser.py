@@ -95,7 +95,7 @@ def _crawl(fw: FixtureWeb, start: str, out: Path, *extra: str) -> subprocess.Com
     env = dict(os.environ, http_proxy=fw.proxy_url, HTTP_PROXY=fw.proxy_url, no_proxy="", NO_PROXY="",
                PYTHONPATH=str(ROOT))
     cmd = [sys.executable, "-m", "crawler.cli", "crawl", start, "--out", str(out), "--set", "AUTOTHROTTLE_ENABLED=False",
-           "--set", "RETRY_TIMES=1", "--log-level", "INFO", *extra]
+           "--set", "RETRY_TIMES=1", "--set", "GONGKAI_REPORT_HTML=False", "--log-level", "INFO", *extra]
     return subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=240)
 
 

@@ -27,6 +27,9 @@ class JsonApi:
     title_key: str
     count_key: str  # "total" (with pageSize) or "pageCount"
     style: str  # "fetch" or "xhr"
+    # The column variable is first assigned a placeholder literal, then the real id at run time from
+    # the list's data-col attribute: the endpoint read statically answers no items.
+    reassigned: bool = False
 
 
 JSON_APIS = (
@@ -34,6 +37,7 @@ JSON_APIS = (
     JsonApi("/interface/getList.do", "channelId", "pageNo", "list", "link", "name", "pageCount", "xhr"),
     JsonApi("/front/list.json", "catId", "p", "rows", "href", "title", "pageCount", "fetch"),
     JsonApi("/api/content/list", "columnId", "pageIndex", "records", "url", "title", "total", "xhr"),
+    JsonApi("/api/list", "column", "page", "data", "url", "title", "total", "fetch", reassigned=True),
 )
 
 
@@ -51,14 +55,25 @@ def json_list_markup(api: JsonApi, code: str, page_size: int, box: str) -> str:
     render = (f"var rows = d.{api.items_key} || []; var h = '';"
               f"for (var i = 0; i < rows.length; i++) {{ h += '<li><a href=\"' + rows[i].{api.url_key} + '\" "
               f"target=\"_blank\">' + rows[i].{api.title_key} + '</a><span>' + (rows[i].date || '') + '</span></li>'; }}"
-              f"document.getElementById('{box}').innerHTML = h;")
+              f"document.getElementById('{box}').innerHTML = h;"
+              # the pager a person clicks: 下一页 while pages remain
+              f"var pages = d.pageCount || Math.ceil((d.total || 0) / (d.pageSize || pageSize));"
+              f"var pg = document.getElementById('{box}-pager');"
+              "pg.innerHTML = page < pages ? '<a href=\"javascript:void(0)\" class=\"next\">下一页</a>' : '';"
+              "if (page < pages) { pg.firstChild.onclick = function () { loadList(page + 1); return false; }; }")
     if api.style == "fetch":
         call = f"fetch({url}).then(function (r) {{ return r.json(); }}).then(function (d) {{ {render} }});"
     else:
         call = (f"var x = new XMLHttpRequest(); x.open('GET', {url}); x.onload = function () {{ "
                 f"var d = JSON.parse(x.responseText); {render} }}; x.send();")
-    return (f"<ul id=\"{box}\" class=\"list\"></ul>\n<script type=\"text/javascript\">\n"
-            f"var {api.column_var} = \"{code}\";\nvar pageSize = {page_size};\n"
+    if api.reassigned:
+        return (f"<ul id=\"{box}\" class=\"list\" data-col=\"{code}\"></ul><div id=\"{box}-pager\" class=\"pager\"></div>\n"
+                "<script type=\"text/javascript\">\n"
+                f"var {api.column_var} = \"0\";\nvar pageSize = {page_size};\n"
+                f"{api.column_var} = document.getElementById('{box}').getAttribute('data-col');\n"
+                f"function loadList(page) {{ {call} }}\nloadList(1);\n</script>")
+    return (f"<ul id=\"{box}\" class=\"list\"></ul><div id=\"{box}-pager\" class=\"pager\"></div>\n"
+            f"<script type=\"text/javascript\">\nvar {api.column_var} = \"{code}\";\nvar pageSize = {page_size};\n"
             f"function loadList(page) {{ {call} }}\nloadList(1);\n</script>")
 
 

@@ -16,7 +16,8 @@ from ..common import stable_int
 
 FAMILIES = ("trs", "hanweb", "aspnet", "vsb", "jsp", "docshare", "contentfarm")
 CHARSETS = ("utf-8", "gbk")
-# How the charset is told: header and meta; meta only (bare text/html); not at all; a <meta> that
+# How the charset is told: header and meta; meta only (bare text/html); not at all (GBK bare, UTF-8
+# with a BOM, as a browser reads both right); a <meta> that
 # lies under a header that tells the truth (what a browser shows is right, a meta-trusting reader is not).
 CHARSET_DECLS = ("header", "meta", "none", "meta_lies")
 LIST_MECHANISMS = ("static", "create_page_html", "json_api", "post_xml", "browser_only")

@@ -56,6 +56,8 @@ class GeneratedPortal:
         if plan.script == "traditional":
             text = to_traditional(text)
         body = text.encode("gb18030" if plan.charset == "gbk" else "utf-8", errors="xmlcharrefreplace")
+        if plan.charset_decl == "none" and plan.charset == "utf-8":
+            body = b"\xef\xbb\xbf" + body  # undeclared UTF-8 as editors save it: with a BOM, which browsers honour
         # A lying <meta> comes with a true header (browsers follow the header, so the page reads
         # right to a person; a reader that trusts the meta does not).
         header = f"text/html; charset={'GBK' if plan.charset == 'gbk' else 'UTF-8'}" \

@@ -16,6 +16,11 @@ crawl emits, never requests, and must not emit. Each site module's docstring lis
   print pages, township reports.
 - ``site_misc``   www.lsx.gov.cn, www.gov.cn, www.baidu.com: outside the start set; any request is a leak.
 
+Beside these hand-written sites, ``tests.fixtureweb.generated`` builds N portals from seeds, every
+choice (CMS family, charset, list mechanism, pagination, counter, attachments, script, sub-sites,
+traps) independent, each with its expected reports and views (``GeneratedWeb(seeds).serve()``);
+``benchmarks/discovery.py`` crawls seeds no test was written against.
+
 The names are imported lazily so that ``python -m tests.fixtureweb.server`` runs the server module once.
 """
 

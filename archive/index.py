@@ -20,7 +20,8 @@ from pathlib import Path
 
 from cdxj_indexer.main import CDXJIndexer
 
-from archive.integrity import Damage, PieceIterator, archive_files, scan_archive
+from archive.integrity import Damage, archive_files, scan_archive
+from archive.records import PieceIterator
 
 IndexDamage = Damage  # the name callers know
 warc_files = archive_files  # the files `gongkai index DIR` indexes

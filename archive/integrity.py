@@ -18,7 +18,8 @@ the archive holds) and reported as damage; a record behind a torn gzip member or
 is not read. `WARC-Truncated` (the writer cut the payload on purpose and says so) is not damage:
 the record is read and marked. Policy and its reasons: docs/archive.md.
 
-`iter_archive_records` then yields every readable record, in file order, with its true offset.
+archive/records.iter_archive_records then yields every readable record, in file order, with its
+true offset; archive/gzip_members.py walks gzip members.
 """
 
 from __future__ import annotations
@@ -26,12 +27,9 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import os
 import re
-import tempfile
 import time
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -39,10 +37,11 @@ from typing import BinaryIO
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from archive.gzip_members import inflate_member, is_gzip, next_gzip_member
+
 logger = logging.getLogger(__name__)
 
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
-GZIP_MAGIC = b"\x1f\x8b\x08"
 # Where a record starts: a WARC version line, or an ARC v1 URL-record header line
 # (URL IP-address 14-digit-date content-type length). Some ARC writers put no newline between
 # records, so neither needs to start a line.
@@ -50,7 +49,6 @@ RECORD_START = re.compile(rb"WARC/(?:1\.[01]|0\.1[78])\r?\n|(?<![A-Za-z0-9])[a-z
 CUT_SHORT = "record cut short"
 LENGTH_LIE = "record's Content-Length does not end at a record boundary"
 READ_ERRORS = (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error, IndexError, KeyError)
-_SPOOL = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -120,7 +118,7 @@ def archive_files(path: Path) -> list[Path]:
     return sorted(p for p in base.rglob("*") if p.name.endswith(ARCHIVE_SUFFIXES) and p.is_file())
 
 
-class _QuietArchiveIterator(ArchiveIterator):
+class QuietArchiveIterator(ArchiveIterator):
     """warcio's iterator, minus the warning it writes straight to sys.stderr (three lines) when a
     record's Content-Length misses the record boundary: the scan reports that damage itself,
     counted by err_count as before."""
@@ -128,36 +126,6 @@ class _QuietArchiveIterator(ArchiveIterator):
     def _consume_blanklines(self):
         with contextlib.redirect_stderr(io.StringIO()):
             return super()._consume_blanklines()
-
-
-class _Window(io.RawIOBase):
-    """bytes [start, end) of a file, with the file's own offsets (what warcio reports)."""
-
-    def __init__(self, fh: BinaryIO, start: int, end: int) -> None:
-        self.fh, self.end = fh, end
-        fh.seek(start)
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        left = self.end - self.fh.tell()
-        if left <= 0:
-            return b""
-        return self.fh.read(left if size is None or size < 0 else min(size, left))
-
-    def readinto(self, buf) -> int:
-        data = self.read(len(buf))
-        buf[: len(data)] = data
-        return len(data)
-
-    def tell(self) -> int:
-        return self.fh.tell()
-
-
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(3) == GZIP_MAGIC
 
 
 def _info(record, offset: int, length: int, seekable: bool = True, complete: bool = True) -> RecordInfo:
@@ -196,7 +164,7 @@ def _scan_plain(scan: ArchiveScan, fh: BinaryIO, name: str) -> None:
     pos = 0
     while pos < scan.size:
         fh.seek(pos)
-        it = _QuietArchiveIterator(fh, check_digests=True, arc2warc=True)
+        it = QuietArchiveIterator(fh, check_digests=True, arc2warc=True)
         start = last_end = pos
         last: tuple[int, str | None] | None = None  # (offset, problem) of the last record read
         failure: tuple[int, str] | None = None
@@ -259,53 +227,14 @@ def _next_record_start(fh: BinaryIO, start: int, size: int, chunk: int = 1 << 20
     return None
 
 
-def _inflate_member(fh: BinaryIO, start: int, size: int) -> tuple[int | None, BinaryIO | None, str | None]:
-    """(end of the gzip member at `start`, its decompressed bytes spooled, error)."""
-    fh.seek(start)
-    decomp = zlib.decompressobj(wbits=31)
-    out = tempfile.SpooledTemporaryFile(_SPOOL)
-    pos = start
-    chunk = 1 << 16  # most members (one record each) are smaller; read more only when needed
-    while True:
-        data = fh.read(chunk)
-        chunk = min(chunk * 4, 1 << 22)
-        if not data:
-            out.close()
-            return None, None, "gzip member cut short (no CRC trailer)"
-        try:
-            out.write(decomp.decompress(data))
-        except zlib.error as exc:
-            out.close()
-            return None, None, f"corrupt gzip member ({exc})"
-        if decomp.eof:
-            pos += len(data) - len(decomp.unused_data)
-            out.seek(0)
-            return pos, out, None
-        pos += len(data)
-
-
-def _inflate_members(fh: BinaryIO, start: int, end: int) -> BinaryIO:
-    """The decompressed bytes of the gzip members in [start, end), one after another."""
-    out = tempfile.SpooledTemporaryFile(_SPOOL)
-    pos = start
-    while pos < end:
-        pos, data, error = _inflate_member(fh, pos, end)
-        if error:
-            break
-        with data:
-            out.write(data.read())
-    out.seek(0)
-    return out
-
-
 def _scan_gzip(scan: ArchiveScan, fh: BinaryIO, name: str) -> None:
     pos = 0
     bad_run = False  # the previous member was damaged: a continuation is not a new damage
     while pos < scan.size:
-        end, data, error = _inflate_member(fh, pos, scan.size)
+        end, data, error = inflate_member(fh, pos, scan.size)
         if error:
             scan.damage.append(Damage(name, pos, error))
-            nxt = _next_gzip_member(fh, pos + 1, scan.size)
+            nxt = next_gzip_member(fh, pos + 1, scan.size)
             if nxt is None:
                 return
             pos, bad_run = nxt, True
@@ -313,7 +242,7 @@ def _scan_gzip(scan: ArchiveScan, fh: BinaryIO, name: str) -> None:
         with data:
             found, problems = [], []
             try:
-                it = _QuietArchiveIterator(data, check_digests=True, arc2warc=True)
+                it = QuietArchiveIterator(data, check_digests=True, arc2warc=True)
                 for record in it:
                     err_before = it.err_count
                     problem = _read_whole(record)
@@ -373,14 +302,14 @@ def _record_across_members(fh: BinaryIO, start: int, size: int, most: int = 16):
     joined = io.BytesIO()
     pos = start
     for count in range(1, most + 1):
-        end, data, error = _inflate_member(fh, pos, size)
+        end, data, error = inflate_member(fh, pos, size)
         if error:
             return None
         with data:
             joined.write(data.read())
         if count > 1:
             joined.seek(0)
-            it = _QuietArchiveIterator(joined, check_digests=True, arc2warc=True)
+            it = QuietArchiveIterator(joined, check_digests=True, arc2warc=True)
             try:
                 record = next(iter(it))
                 problem = _read_whole(record)
@@ -392,26 +321,6 @@ def _record_across_members(fh: BinaryIO, start: int, size: int, most: int = 16):
         pos = end
         if pos >= size:
             return None
-    return None
-
-
-def _next_gzip_member(fh: BinaryIO, start: int, size: int) -> int | None:
-    pos = start
-    while pos < size:
-        fh.seek(pos)
-        data = fh.read(1 << 20)
-        at = data.find(GZIP_MAGIC)
-        while at >= 0:
-            cand = pos + at
-            end, spool, error = _inflate_member(fh, cand, size)
-            if error is None:
-                spool.close()
-                return cand
-            fh.seek(pos)
-            at = data.find(GZIP_MAGIC, at + 1)
-        if len(data) < (1 << 20):
-            return None
-        pos += len(data) - 2
     return None
 
 
@@ -435,7 +344,7 @@ def scan_archive(path: Path, name: str | None = None) -> ArchiveScan:
             scan.damage.append(Damage(name, 0, "empty file"))
         elif fh.read(4) == b"PK\x03\x04":
             scan.damage.append(Damage(name, 0, "a ZIP file (a WACZ?), not WARC or ARC: give its archive/*.warc.gz"))
-        elif _is_gzip(path):
+        elif is_gzip(path):
             _scan_gzip(scan, fh, name)
         else:
             _scan_plain(scan, fh, name)
@@ -444,77 +353,3 @@ def scan_archive(path: Path, name: str | None = None) -> ArchiveScan:
             _CACHE.clear()
         _CACHE[key] = scan
     return scan
-
-
-class PieceIterator:
-    """warcio's records of the readable pieces of a scanned file, with their true offsets.
-
-    Looks like warcio's ArchiveIterator to its callers (cdxj-indexer included):
-    get_record_offset()/get_record_length() of the record last yielded.
-    """
-
-    def __init__(self, fh: BinaryIO, scan: ArchiveScan, *, kinds: tuple[str, ...] = ("plain", "members", "multi"),
-                 **iter_args) -> None:
-        self.fh, self.scan, self.kinds, self.iter_args = fh, scan, kinds, iter_args
-        self._it: ArchiveIterator | None = None
-        self._fixed: tuple[int, int] | None = None
-        self.seekable = True
-
-    def __iter__(self) -> Iterator:
-        for kind, start, end in self.scan.pieces:
-            if kind not in self.kinds:
-                continue
-            if kind == "multi":  # several records in one member, or one record over several
-                data = _inflate_members(self.fh, start, end)
-                self._it, self._fixed, self.seekable = _QuietArchiveIterator(data, **self.iter_args), (start, end - start), False
-            else:
-                self._it = _QuietArchiveIterator(_Window(self.fh, start, end), **self.iter_args)
-                self._fixed, self.seekable = None, True
-            try:
-                yield from self._it
-            except READ_ERRORS as exc:  # the scan read this piece whole; a second read should too
-                logger.error("%s: piece at %d not read again: %r", self.scan.path, start, exc)
-
-    def record_start(self) -> int:
-        """Offset of the record last yielded, without reading it (get_record_offset() reads the
-        record to its end, which leaves nothing for content_stream())."""
-        return self._fixed[0] if self._fixed else self._it.offset
-
-    def get_record_offset(self) -> int:
-        return self._fixed[0] if self._fixed else self._it.get_record_offset()
-
-    def get_record_length(self) -> int:
-        return self._fixed[1] if self._fixed else self._it.get_record_length()
-
-    def read_to_end(self, record=None) -> None:
-        if self._it is not None:
-            self._it.read_to_end(record)
-
-
-def iter_archive_records(path: Path, *, name: str | None = None, damage: list[Damage] | None = None,
-                         **iter_args) -> Iterator[tuple[int, object]]:
-    """(offset, warcio record) of every readable record of `path`, in file order; the file's damage
-    is appended to `damage` (each Damage once, when iteration starts)."""
-    scan = scan_archive(path, name)
-    if damage is not None:
-        damage.extend(scan.damage)
-    with open(path, "rb") as fh:
-        it = PieceIterator(fh, scan, arc2warc=True, **iter_args)
-        for record in it:
-            yield it.record_start(), record
-
-
-def cut_torn_tail(path: Path) -> tuple[int, int, str | None]:
-    """Cut what follows the last complete record of `path` when it is damage (a tail a killed
-    writer tore), and nothing else; return (bytes cut, complete records kept, first damage or None)."""
-    scan = scan_archive(path)
-    end = scan.complete_end
-    kept = sum(1 for r in scan.records if r.complete and r.offset < end)
-    error = scan.damage[0].reason if scan.damage else None
-    torn = end < scan.size and (end == 0 or any(d.offset >= end for d in scan.damage))
-    if torn:
-        with open(path, "r+b") as fh:
-            fh.truncate(end)
-            fh.flush()
-            os.fsync(fh.fileno())
-    return (scan.size - end if torn else 0), kept, error

@@ -17,7 +17,8 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
-from archive.integrity import Damage, iter_archive_records
+from archive.integrity import Damage
+from archive.records import iter_archive_records
 from archive.revisit import OriginalFinder, parse_location, read_original
 from archive.warcwriter import REFERS_TO_LOCATION
 from pipelines.page import FetchedPage

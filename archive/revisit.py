@@ -24,7 +24,8 @@ import surt
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 
-from archive.integrity import RecordInfo, archive_files, iter_archive_records, scan_archive
+from archive.integrity import RecordInfo, archive_files, scan_archive
+from archive.records import iter_archive_records
 from archive.warcwriter import REFERS_TO_LOCATION
 
 # Headers a 304 may update on the stored response (RFC 9111 §4.3.4); the others, above all

@@ -22,7 +22,8 @@ from typing import BinaryIO
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archive.integrity import cut_torn_tail, scan_archive
+from archive.integrity import scan_archive
+from archive.records import cut_torn_tail
 
 OPEN_SUFFIX = ".open"
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"

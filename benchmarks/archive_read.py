@@ -5,7 +5,7 @@ Side by side on one WARC our writer makes (gzip per record, N response + request
     baseline   warcio's ArchiveIterator, every record's content read (what replay did before)
     scan       integrity.scan_archive: every gzip member inflated to its CRC, every record read to
                its Content-Length with its digests checked (once per file, cached)
-    read       integrity.iter_archive_records after the scan, every record's content read
+    read       records.iter_archive_records after the scan, every record's content read
 
     .venv/bin/python -m benchmarks.archive_read [--records 2000] [--body 60000] [--repeat 3]
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from archive import integrity
+from archive import integrity, records
 from archive.exchange import request_head, response_head
 from archive.warcwriter import RotatingWarcWriter
 
@@ -69,7 +69,7 @@ def main() -> None:
             integrity.scan_archive(path)
 
         def read() -> None:
-            for _offset, record in integrity.iter_archive_records(path):
+            for _offset, record in records.iter_archive_records(path):
                 record.content_stream().read()
 
         base = _best(baseline, args.repeat)

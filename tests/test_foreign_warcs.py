@@ -25,8 +25,9 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.checker import Checker
 
-from archive.integrity import iter_archive_records, scan_archive
+from archive.integrity import scan_archive
 from archive.reader import iter_response_pages
+from archive.records import iter_archive_records
 from archive.revisit import OriginalFinder
 from archive.warcwriter import recover_open_files
 from crawler.cli import main

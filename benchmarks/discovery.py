@@ -163,7 +163,12 @@ def score(gen: GeneratedWeb, lines: list[dict]) -> dict:
             "precision": tp / (tp + fp) if tp + fp else None,
             "views": b["views_right"] / b["views_shown"] if b["views_shown"] else None, "views_shown": b["views_shown"],
         }
-    return {"table": table, "misses": misses, "wrong_views": wrong_views, "false_positives": false_pos}
+    # Text hazards of issue 9 item 6: related-links blocks in a report's text, mojibake left in it.
+    leaks = [url for url, rec in expected.items() if emitted.get(url)
+             and any(m in (emitted[url][0].get("text") or "") for m in rec["text_must_not_contain"])]
+    mojibake = [url for url, rec in expected.items() if emitted.get(url) and "\ufffd" in (emitted[url][0].get("text") or "")]
+    return {"table": table, "misses": misses, "wrong_views": wrong_views, "false_positives": false_pos,
+            "related_leaks": leaks, "mojibake": mojibake}
 
 
 def _plan_mechanism(plan) -> dict:
@@ -235,8 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"requests to hosts out of scope: {len(leaks)}"
           + (f" ({', '.join(sorted({urlsplit(r.url).hostname or '' for r in leaks}))})" if leaks else ""))
     print(f"live = replay: {same}/{len(live_lines)} live lines identical in text, views, statistics")
+    print(f"text: related-links block in {len(live['related_leaks'])} reports; U+FFFD in {len(live['mojibake'])} reports")
     for title, rows in (("missed", live["misses"]), ("wrong views (url, expected, got, source)", live["wrong_views"]),
-                        ("false positives", live["false_positives"]), ("live != replay", differ)):
+                        ("false positives", live["false_positives"]), ("live != replay", differ),
+                        ("U+FFFD in text", live["mojibake"])):
         if rows:
             print(f"-- {title}: {len(rows)}")
             for row in rows[:args.show]:

@@ -381,3 +381,18 @@ def test_iter_archive_records_reads_arc_with_urls():
         assert urls == ["http://example.com/"], name
         pages = list(iter_response_pages(FOREIGN / name))
         assert len(pages) == 1 and b"Example Domain" in pages[0].body
+
+
+@pytest.mark.parametrize("name", ["warcio--example.warc", "warcio--example.warc.gz", "warcio--example.arc"])
+def test_recovery_of_a_torn_foreign_file_cuts_only_the_torn_record(name: str, tmp_path: Path):
+    path = FOREIGN / name
+    whole = scan_archive(path)
+    last = whole.records[-1]
+    data = path.read_bytes()
+    (tmp_path / (name + ".open")).write_bytes(data[: last.offset + last.length // 2])
+    [(final, cut, kept)] = recover_open_files(tmp_path)
+    assert final == name and kept == len(whole.records) - 1
+    after = (tmp_path / name).read_bytes()
+    assert after == data[: len(after)] and last.offset <= len(after) <= last.offset + 4
+    assert [_key(r) for r in scan_archive(tmp_path / name).records] == _ids(whole)[:-1]
+    assert not scan_archive(tmp_path / name).damage

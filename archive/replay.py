@@ -88,6 +88,7 @@ class ReplayContext:
             name = str(path.relative_to(relative_to)) if relative_to else str(path)
             for page in iter_rendered_pages(path, name=name):
                 ctx.rendered[page.url] = page
+                ctx._collect_link_texts(page)  # every DOM state of a rendered list: its links too
             ctx.referer.update(iter_request_referers(path))
             for page in iter_response_pages(path, name=name, finder=ctx.finder):
                 if page.status == 200 and attachment_report.is_attachment_page(page):

@@ -159,6 +159,7 @@ class CrawlState:
         if "request_fp" not in columns:
             self.db.execute("ALTER TABLE captures ADD COLUMN request_fp TEXT")
         self.db.execute("CREATE INDEX IF NOT EXISTS captures_by_request ON captures (crawl_id, request_fp)")
+        self.db.execute("CREATE INDEX IF NOT EXISTS captures_by_file ON captures (warc_file, warc_offset)")
 
     def write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
         """Run one write inside the open batch (opened on demand); `commit()` makes it durable."""

@@ -8,7 +8,8 @@ the frontier journal, the trap guard and the change log all see the same state, 
 the same crawl id.
 
 Lifecycle: on creation, `.open` WARCs a killed run left are cut to their last complete record and
-closed, and the crawl is begun or resumed (CrawlState.begin). The state's write batch is committed
+closed, and the crawl is begun or resumed (CrawlState.begin); on a resume, the records at the end of
+the crawl's files that the state never heard of (a kill between a WARC write and its commit) are recorded. The state's write batch is committed
 every GONGKAI_STATE_COMMIT_INTERVAL seconds and at every archived capture. Only a crawl whose spider
 closed with reason "finished" is marked finished; any other end is resumed by the next run.
 """
@@ -16,15 +17,17 @@ closed with reason "finished" is marked finished; any other end is resumed by th
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 from weakref import WeakKeyDictionary
 
-from scrapy import signals
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
 from archive.frontier import FrontierJournal
+from archive.reconcile import unrecorded_captures
 from archive.state import CrawlState
 from archive.warcwriter import RotatingWarcWriter, recover_open_files
 
@@ -51,6 +54,8 @@ class CrawlJob:
         recover_open_files(self.out_dir / "warc")
         self.state = CrawlState(self.out_dir)
         self.state.begin(resume=settings.getbool("GONGKAI_RESUME"))
+        if self.state.resumed:
+            self._record_unrecorded()
         self.frontier = FrontierJournal(self.state)
         self.writer = RotatingWarcWriter(
             self.out_dir / "warc",
@@ -69,6 +74,31 @@ class CrawlJob:
         crawler.signals.connect(self._engine_started, signal=signals.engine_started, weak=False)
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed, weak=False)
         crawler.signals.connect(self._engine_stopped, signal=signals.engine_stopped, weak=False)
+
+    def _record_unrecorded(self) -> None:
+        """Record the captures a kill left in the WARCs but not in the state (archive/reconcile.py),
+        so that they are answered from the archive rather than fetched and archived again. Looked
+        for after the last known record of every file written since the crawl began."""
+        fingerprinter = self.crawler.request_fingerprinter
+        started = self.state.db.execute("SELECT started_at FROM crawls WHERE crawl_id = ?",
+                                        (self.state.crawl_id,)).fetchone()[0]
+        since = datetime.strptime(started, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp() - 1
+        for path in sorted((self.out_dir / "warc").glob("*.warc.gz")):
+            if path.stat().st_mtime < since:
+                continue
+            warc_file = str(path.relative_to(self.out_dir))
+            last = self.state.db.execute("SELECT MAX(warc_offset) FROM captures WHERE warc_file = ?",
+                                         (warc_file,)).fetchone()[0]
+            for cap in unrecorded_captures(self.out_dir / warc_file, -1 if last is None else last):
+                request = Request(cap.url, method=cap.method, body=cap.request_body)
+                self.state.record_capture(
+                    cap.url, status=cap.status, kind=cap.kind, fetched_at=cap.warc_date, warc_date=cap.warc_date,
+                    payload_digest=cap.payload_digest, warc_file=warc_file, warc_offset=cap.warc_offset,
+                    warc_record_id=cap.warc_record_id, etag=cap.etag, last_modified=cap.last_modified,
+                    request_fp=fingerprinter.fingerprint(request).hex())
+                logger.info("Resume: recorded %s (archived at %s#%d before the kill)", cap.url, warc_file,
+                            cap.warc_offset)
+                self.crawler.stats.inc_value("gongkai/resume/unrecorded_captures")
 
     @property
     def crawl_id(self) -> str:

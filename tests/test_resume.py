@@ -194,3 +194,34 @@ def test_frontier_journal_round_trip(tmp_path):
     assert journal.keys == {"k0", "k1", "k2", "broken"} and journal.fingerprints == {"f0", "f1", "fb"}
     assert state.db.execute("SELECT request FROM frontier WHERE key = 'k1'").fetchone()[0] is None
     assert journal.counts() == (4, 3)
+
+
+def test_a_record_archived_but_not_yet_recorded_is_not_fetched_again(tmp_path):
+    """Killed between writing a WARC record and committing its row: the resumed crawl finds the
+    record at the end of the file the kill left open and answers that page from it."""
+    import urllib.request
+
+    from archive.state import CrawlState
+
+    out = tmp_path / "job"
+    state = CrawlState(out)
+    state.begin()
+    state.close()
+    start = "http://www.slx.gov.cn/"
+    with FixtureWeb() as web:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({"http": web.proxy_url}))
+        with opener.open(start) as resp:
+            body, headers = resp.read(), [(k, v) for k, v in resp.getheaders() if k.lower() != "transfer-encoding"]
+        writer = RotatingWarcWriter(out / "warc", prefix="gongkai", relative_to=out)
+        writer.write_exchange(start, request_head("GET", start, [("Host", "www.slx.gov.cn")]),
+                              response_head(200, headers, len(body)), body)
+        assert list((out / "warc").glob("*" + OPEN_SUFFIX))  # the kill: never closed, never recorded
+        web.reset()
+        run = run_crawl(web, out, "--log-level", "INFO")
+        fetched = {r.url for r in web.requests()}
+    assert "Resume: recorded http://www.slx.gov.cn/" in run.stderr
+    assert start not in fetched
+    db = sqlite3.connect(out / "state.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM captures WHERE url = ?", (start,)).fetchone()[0] == 1
+    assert {r["url"] for r in EXPECTED_REPORTS if "slx.gov.cn" in r["url"]} <= \
+        {r["url"] for r in read_jsonl(out / "reports.jsonl")}

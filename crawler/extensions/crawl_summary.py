@@ -103,7 +103,7 @@ class CrawlSummary:
             json.dumps(self.crawler.stats.get_stats(), default=str, ensure_ascii=False, indent=1, sort_keys=True),
             encoding="utf-8",
         )
-        if self.crawler.settings.getbool("GONGKAI_REPORT_HTML", True):
+        if self.crawler.settings.getbool("GONGKAI_REPORT_HTML"):
             from crawler.crawl_report import write_report
 
             try:

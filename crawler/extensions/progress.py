@@ -61,7 +61,7 @@ class Progress:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Progress:
-        if not progress_enabled(crawler.settings.get("GONGKAI_PROGRESS", "auto")):
+        if not progress_enabled(crawler.settings.get("GONGKAI_PROGRESS")):
             raise NotConfigured  # without a message: Scrapy would warn "Disabled …" on every cron run
         ext = cls(crawler)
         crawler.signals.connect(ext.engine_started, signal=signals.engine_started)

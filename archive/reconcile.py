@@ -42,7 +42,7 @@ def unrecorded_captures(path: Path, after_offset: int) -> list[UnrecordedCapture
         fh.seek(base)
         records = ArchiveIterator(fh)
         for record in records:
-            offset = base + records.get_record_offset()
+            offset = records.get_record_offset()  # absolute: warcio counts from the file's start
             headers = record.rec_headers
             if offset <= after_offset:
                 record.content_stream().read()

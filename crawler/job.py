@@ -89,7 +89,12 @@ class CrawlJob:
             warc_file = str(path.relative_to(self.out_dir))
             last = self.state.db.execute("SELECT MAX(warc_offset) FROM captures WHERE warc_file = ?",
                                          (warc_file,)).fetchone()[0]
-            for cap in unrecorded_captures(self.out_dir / warc_file, -1 if last is None else last):
+            try:
+                found = unrecorded_captures(self.out_dir / warc_file, -1 if last is None else last)
+            except Exception as exc:  # noqa: BLE001 - warcio raises several kinds on a damaged file
+                logger.warning("Resume: could not look for unrecorded captures in %s: %s", warc_file, exc)
+                continue
+            for cap in found:
                 request = Request(cap.url, method=cap.method, body=cap.request_body)
                 self.state.record_capture(
                     cap.url, status=cap.status, kind=cap.kind, fetched_at=cap.warc_date, warc_date=cap.warc_date,

@@ -225,3 +225,22 @@ def test_a_record_archived_but_not_yet_recorded_is_not_fetched_again(tmp_path):
     assert db.execute("SELECT COUNT(*) FROM captures WHERE url = ?", (start,)).fetchone()[0] == 1
     assert {r["url"] for r in EXPECTED_REPORTS if "slx.gov.cn" in r["url"]} <= \
         {r["url"] for r in read_jsonl(out / "reports.jsonl")}
+
+
+def test_unrecorded_captures_are_found_after_the_last_known_one(tmp_path):
+    from archive.reconcile import unrecorded_captures
+
+    writer = RotatingWarcWriter(tmp_path, prefix="t")
+    offsets = []
+    for i in range(4):
+        body = b"<html>%d</html>" % i * (i + 1)
+        url = f"http://a.gov.cn/{i}.html"
+        offsets.append(writer.write_exchange(url, request_head("POST" if i == 3 else "GET", url, []),
+                                             response_head(200, [("ETag", f'"{i}"')], len(body)), body,
+                                             request_body=b"page=2" if i == 3 else b"").offset)
+    path = next(tmp_path.glob("*" + OPEN_SUFFIX))
+    assert [c.warc_offset for c in unrecorded_captures(path, -1)] == offsets
+    later = unrecorded_captures(path, offsets[1])
+    assert [(c.warc_offset, c.url, c.etag) for c in later] == \
+        [(offsets[2], "http://a.gov.cn/2.html", '"2"'), (offsets[3], "http://a.gov.cn/3.html", '"3"')]
+    assert (later[1].method, later[1].request_body) == ("POST", b"page=2")

@@ -46,10 +46,10 @@ SCRAPY = str(ROOT / ".venv" / "bin" / "scrapy")
 START_URLS: list[str] = []  # of the web being measured
 
 
-def measure(cmd: list[str], env: dict[str, str]) -> dict:
+def measure(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> dict:
     """Run a command; CPU (its own and its waited-for children's) and peak RSS from wait4."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     stderr = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     code = os.waitstatus_to_exitcode(status)
@@ -79,8 +79,11 @@ def run_gongkai(web: FixtureWeb, env: dict, out: Path, *extra: str) -> tuple[dic
 def run_baseline(web: FixtureWeb, env: dict, urls_file: Path) -> dict:
     web.reset()
     before = len(web.requests())
+    # Outside the project directory: inside it, `scrapy runspider` finds scrapy.cfg and loads
+    # gongkai's settings (WARC capture, frontier journal, …), and the baseline is no longer bare.
+    bare_env = {k: v for k, v in env.items() if k != "SCRAPY_SETTINGS_MODULE"}
     row = measure([SCRAPY, "runspider", str(ROOT / "benchmarks" / "baseline_spider.py"),
-                   "-a", f"urls_file={urls_file}"], env)
+                   "-a", f"urls_file={urls_file}"], bare_env, cwd=urls_file.parent)
     reqs, span = served(web, before)
     row.update(pages=len(reqs), span=span)
     return row

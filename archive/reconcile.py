@@ -52,7 +52,7 @@ def unrecorded_captures(path: Path, after_offset: int) -> list[UnrecordedCapture
                 record.content_stream().read()
                 pending[headers.get_header("WARC-Record-ID")] = (record.rec_type, http, offset, headers)
             elif record.rec_type == "request" and record.http_headers is not None:
-                body = record.content_stream().read()
+                body = record.raw_stream.read()  # as sent: no transfer or content decoding
                 answer = pending.pop(headers.get_header("WARC-Concurrent-To") or "", None)
                 if answer is None:
                     continue

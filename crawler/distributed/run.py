@@ -24,6 +24,10 @@ WORKER_SETTINGS = {
     # The job's frontier is the Redis queue and the workers' in-flight hashes: a worker's own journal
     # (archive/frontier.py) would hold as pending every request another worker took.
     "GONGKAI_FRONTIER_JOURNAL": False,
+    # N workers drawing N progress lines on one terminal garble it; a per-worker report.html would
+    # describe a slice of the job (and costs seconds of CPU each).
+    "GONGKAI_PROGRESS": False,
+    "GONGKAI_REPORT_HTML": False,
 }
 WORKER_DOWNLOADER_MIDDLEWARES = {
     # Innermost: a lease is taken last and given back first, before retries decide anything.

@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from pipelines.pdf_unruled import join_unruled_rows
 from pipelines.rules import attachments as rules
 from pipelines.tables import spec_rows_text
 from pipelines.text_clean import CJK_OR_FULLWIDTH, tidy_spaces
@@ -49,6 +50,7 @@ class Line:
     size: float
     cells: list[str]  # one cell: prose; several: a table row
     table: bool = False  # a row of a ruled table
+    glyphs: list[Glyph] = field(default_factory=list, repr=False)  # for rows of unruled tables
 
 
 @dataclass
@@ -160,7 +162,7 @@ def page_lines(number: int, page: PdfPage, boxes: list[tuple[float, float, float
         if cells:
             lines.append(Line(number, min(g.x0 for g in group), max(g.x1 for g in group),
                               min(g.top for g in group), max(g.bottom for g in group),
-                              Counter(round(g.size, 1) for g in group).most_common(1)[0][0], cells))
+                              Counter(round(g.size, 1) for g in group).most_common(1)[0][0], cells, glyphs=group))
     return lines
 
 
@@ -254,7 +256,7 @@ def layout_text(pages: list[PdfPage | None], tables: list) -> str:
             page_items.extend(table_lines(number, t.bbox, t.spec))
         page_items.sort(key=lambda line: line.top)
         lines.extend(page_items)
-    text = "\n".join(paragraphs(drop_furniture(lines, pages)))
+    text = "\n".join(paragraphs(join_unruled_rows(drop_furniture(lines, pages))))
     return tidy_spaces(text)
 
 

@@ -112,3 +112,4 @@ OCR_CELL_STRAY = "\"'“”‘’`.,，。·:：;；_~?？"  # never - or +: 本
 OCR_RULE_MERGE_PX = 4  # parallel rule pixels this close (and overlapping) are one rule
 OCR_MONTAGE_PAD_PX = 24  # white space between cells in the montage tesseract reads (pixels at OCR_DPI)
 OCR_CELL_INSET_PX = 3  # cut this much off each side of a cell: what is left of its rules
+PDF_LABEL_COLUMN_GAP_EM = 0.4  # in an unruled table, a gap this wide down a whole row separates label columns

@@ -21,6 +21,7 @@ from pipelines.containers import find_container, visible_text_len
 from pipelines.page import FetchedPage
 from pipelines.rules.containers import CHROME_BLOCK_XPATHS, PRUNE_XPATHS
 from pipelines.rules.vocabulary import CJK_TEXT
+from pipelines.tables import aligned_cells, clamp_span, grid_rows
 
 # Elements that start a new line. Everything else (span, font, a, b, o:p, st1:*) is inline.
 BLOCK_TAGS = frozenset(
@@ -55,44 +56,20 @@ def _rows(table: etree._Element) -> list[etree._Element]:
 
 def _table_lines(table: etree._Element) -> list[str]:
     """Rows as 'a | b | c'. Spanned cells are left empty (rowspan carries an empty slot down,
-    colspan adds empty slots to the right) so columns stay aligned; trailing empties are cut."""
+    colspan adds empty slots to the right) so columns stay aligned; trailing empties are cut.
+    The spans are resolved by pipelines/tables.py's grid builder, the one the statistics use."""
+    spec = [[(" ".join(_block_text(td).split("\n")).strip(), clamp_span(td.get("colspan", "1")),
+              clamp_span(td.get("rowspan", "1"))) for td in tr if _tag(td) in ("td", "th")]
+            for tr in _rows(table)]
     lines: list[str] = []
-    carry: dict[int, int] = {}  # column -> rows still covered by a rowspan above
-    for tr in _rows(table):
-        cells: list[str] = []
-        col = 0
-        for td in tr:
-            if _tag(td) not in ("td", "th"):
-                continue
-            while carry.get(col, 0) > 0:
-                carry[col] -= 1
-                cells.append("")
-                col += 1
-            text = " ".join(_block_text(td).split("\n")).strip()
-            cells.append(text)
-            span = _int_attr(td, "colspan")
-            rows = _int_attr(td, "rowspan")
-            for extra in range(span):
-                if rows > 1:
-                    carry[col + extra] = rows - 1
-            cells.extend([""] * (span - 1))
-            col += span
-        while carry.get(col, 0) > 0:
-            carry[col] -= 1
-            cells.append("")
-            col += 1
+    for row in grid_rows(spec, 0, squash_text=False):
+        width = max((c.end or 0 for c in row.cells), default=0)
+        cells = aligned_cells(row, width)
         while cells and not cells[-1]:
             cells.pop()
         if any(cells):
             lines.append(CELL_SEP.join(cells))
     return lines
-
-
-def _int_attr(el: etree._Element, name: str) -> int:
-    try:
-        return max(1, min(int(el.get(name, "1")), 50))
-    except ValueError:
-        return 1
 
 
 def _walk(el: etree._Element, out: list[str]) -> None:

@@ -70,8 +70,9 @@ def clamp_span(value: object) -> int:
 # ---------------------------------------------------------------- the one grid builder
 
 
-def grid_rows(spec: TableSpec, index: int) -> list[Row]:
-    """Resolve rowspan/colspan into a grid; return rows of distinct cells with their columns."""
+def grid_rows(spec: TableSpec, index: int, squash_text: bool = True) -> list[Row]:
+    """Resolve rowspan/colspan into a grid; return rows of distinct cells with their columns.
+    Cell text is squashed (NFKC, no whitespace) for the statistics, kept as given otherwise."""
     carry: dict[int, tuple[Cell, int]] = {}  # column -> (cell from a rowspan above, rows still to cover)
     rows: list[Row] = []
     for spec_row in spec:
@@ -81,7 +82,7 @@ def grid_rows(spec: TableSpec, index: int) -> list[Row]:
         for text, cs, rs in spec_row:
             while col in placed:
                 col += 1
-            cell = Cell(squash(text), col, col + cs)
+            cell = Cell(squash(text) if squash_text else text, col, col + cs)
             for c in range(col, col + cs):
                 placed.setdefault(c, (cell, False))
                 if rs > 1:
@@ -99,6 +100,16 @@ def grid_rows(spec: TableSpec, index: int) -> list[Row]:
             cells.append(Cell(cell.text, cell.start, cell.end, inherited))
         rows.append(Row(cells, index, True))
     return rows
+
+
+def aligned_cells(row: Row, width: int) -> list[str]:
+    """A grid row as one text slot per column: a cell's text in its first column, "" where a span
+    from the left or from above covers the slot (so columns stay aligned in flattened text)."""
+    slots = [""] * width
+    for cell in row.cells:
+        if not cell.inherited and cell.start is not None and cell.start < width:
+            slots[cell.start] = cell.text
+    return slots
 
 
 def spec_rows_text(spec: TableSpec) -> list[str]:

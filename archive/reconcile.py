@@ -42,28 +42,24 @@ def unrecorded_captures(path: Path, after_offset: int) -> list[UnrecordedCapture
         fh.seek(base)
         records = ArchiveIterator(fh)
         for record in records:
-            offset = records.get_record_offset()  # absolute: warcio counts from the file's start
             headers = record.rec_headers
-            if offset <= after_offset:
-                record.content_stream().read()
+            http = record.http_headers
+            # Read first: warcio's get_record_offset() reads the record to its end (absolute offset).
+            body = record.raw_stream.read()  # as written: no transfer or content decoding
+            offset = records.get_record_offset()
+            if offset <= after_offset or http is None:
                 continue
-            if record.rec_type in ("response", "revisit") and record.http_headers is not None:
-                http = record.http_headers
-                record.content_stream().read()
+            if record.rec_type in ("response", "revisit"):
                 pending[headers.get_header("WARC-Record-ID")] = (record.rec_type, http, offset, headers)
-            elif record.rec_type == "request" and record.http_headers is not None:
-                body = record.raw_stream.read()  # as sent: no transfer or content decoding
+            elif record.rec_type == "request":
                 answer = pending.pop(headers.get_header("WARC-Concurrent-To") or "", None)
                 if answer is None:
                     continue
-                kind, http, at, rec = answer
-                method = (record.http_headers.protocol or "GET").split(" ")[0]
+                kind, answer_http, at, rec = answer
                 found.append(UnrecordedCapture(
-                    url=rec.get_header("WARC-Target-URI"), method=method, request_body=body,
-                    status=int(http.get_statuscode() or 0), kind=kind,
+                    url=rec.get_header("WARC-Target-URI"), method=(http.protocol or "GET").split(" ")[0],
+                    request_body=body, status=int(answer_http.get_statuscode() or 0), kind=kind,
                     payload_digest=rec.get_header("WARC-Payload-Digest"), warc_offset=at,
                     warc_record_id=rec.get_header("WARC-Record-ID"), warc_date=rec.get_header("WARC-Date"),
-                    etag=http.get_header("ETag"), last_modified=http.get_header("Last-Modified")))
-            else:
-                record.content_stream().read()
+                    etag=answer_http.get_header("ETag"), last_modified=answer_http.get_header("Last-Modified")))
     return found

@@ -189,3 +189,23 @@ def test_replay_reproduces_the_crawl(job, tmp_path):
     revisit_lines = [r for r in by_url.values() if r["warc_file"] and
                      load_exchange(out, r["warc_file"], r["warc_offset"]).record_type == "revisit"]
     assert revisit_lines
+
+
+def test_crawl_report_shows_the_changes(job):
+    """(H4, issue 13) DIR/report.html after the re-crawl: per site what changed and was removed, the
+    removed reports with why, both crawls, the views history."""
+    from lxml import html as lxml_html
+
+    doc = lxml_html.fromstring((job["out"] / "report.html").read_text(encoding="utf-8"))
+    head = [th.text_content().strip() for th in doc.xpath('//table[@id="sites"]/thead//th')]
+    rows = {}
+    for tr in doc.xpath('//table[@id="sites"]/tbody/tr'):
+        cells = [td.text_content().strip() for td in tr.xpath("td")]
+        rows[cells[0]] = dict(zip(head, cells, strict=True))
+    assert (rows["www.qhq.gov.cn"]["changed"], rows["www.qhq.gov.cn"]["removed"]) == ("1", "2"), rows["www.qhq.gov.cn"]
+    assert rows["www.slx.gov.cn"]["changed"] == "0"  # a clock and a counter are not a change
+    removed = doc.xpath('//table[@id="removed"]')[0].text_content()
+    assert job["removed"] in removed and "http_404" in removed
+    assert job["unlinked"] in removed and "not_linked" in removed
+    assert len(doc.xpath('//table[@id="crawls"]/tbody/tr')) == 2
+    assert doc.xpath('//img[@id="chart-views"]') and doc.xpath('//img[@id="chart-changes"]')

@@ -7,48 +7,20 @@ never from gongkai's output.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from pipelines.attachments import extract_attachment_text
-from pipelines.rules import statistics_labels as L
 from pipelines.statistics import parse_statistics
 from pipelines.stats_build import flat_cells
 from tests.conftest import SHARED
+from tests.fixtures.scoring import bigram_f1, expected_cells
 
 FIX = Path(__file__).parent / "fixtures" / "real_reports"
 PDFS = SHARED / "corpus" / "real-reports" / "pdf"
 NAMES = ["real-01-hongze-2023", "real-02-hongze-2024", "real-03-huaian-2024"]
 REVIEW_GROUPS = ("review", "litigation_direct", "litigation_after_review")
-
-
-def expected_cells(exp: dict) -> dict[str, int | float]:
-    out: dict[str, int | float] = {}
-    for path, row in exp["applications"].items():
-        for col, v in zip(L.APPLICATION_COLUMNS, row.split(), strict=True):
-            out[f"applications.{path}.{col}"] = int(v)
-    for group, row in exp["review"].items():
-        for m, v in zip(L.REVIEW_MEASURES, row.split(), strict=True):
-            out[f"review_litigation.{group}.{m}"] = int(v)
-    for article, item, values in exp["proactive"]:
-        for k, v in values.items():
-            out[f"proactive.{article}.{item}.{k}"] = v
-    return out
-
-
-def bigram_f1(pred: str, gold: str) -> float:
-    """As benchmarks/quality.py: F1 over character bigrams, whitespace removed."""
-    def grams(t: str) -> Counter:
-        s = "".join(t.split())
-        return Counter(s[i:i + 2] for i in range(len(s) - 1))
-    a, b = grams(pred), grams(gold)
-    overlap = sum((a & b).values())
-    if not overlap:
-        return 0.0
-    p, r = overlap / sum(a.values()), overlap / sum(b.values())
-    return 2 * p * r / (p + r)
 
 
 @pytest.fixture(scope="module")

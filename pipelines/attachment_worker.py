@@ -61,7 +61,8 @@ def pdf_result(path: str) -> dict:
         if confidence is not None and confidence < rules.OCR_MIN_CONFIDENCE:
             warnings.append(f"ocr: low confidence ({confidence:.0f} of 100): text and numbers may be wrong")
     elif unusable:
-        return _fail([*warnings, unusable, *([] if rules.OCR_ENABLED else ["ocr: off"])], needs_ocr=True)
+        why = "ocr: off" if not ocr.enabled() else f"ocr: {rules.OCR_COMMAND[0]} is not installed"
+        return _fail([*warnings, unusable, why], needs_ocr=True)
     elif scanned:
         warnings.append(f"pdf: {len(scanned)} of {len(pages)} pages are images without text (partly scanned)")
     tables, table_warnings = pdf_tables.ruled_tables(path) if source != "ocr" else ([], [])

@@ -23,8 +23,14 @@ from pipelines.rules import attachments as rules
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 
 
+def enabled() -> bool:
+    """OCR is on unless rules.OCR_ENABLED is False or the environment says GONGKAI_OCR=off (the
+    worker process inherits the crawl's environment)."""
+    return rules.OCR_ENABLED and os.environ.get(rules.OCR_ENV, "").lower() not in ("off", "0", "no", "false")
+
+
 def available() -> bool:
-    return rules.OCR_ENABLED and shutil.which(rules.OCR_COMMAND[0]) is not None
+    return enabled() and shutil.which(rules.OCR_COMMAND[0]) is not None
 
 
 def _runs(mask, min_len: int) -> list[tuple[int, int, int]]:

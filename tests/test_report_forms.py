@@ -110,6 +110,22 @@ def test_scan_of_a_real_page_is_ocred_into_statistics(tmp_path):
     assert "五、存在的主要问题及改进情况" in result.text
 
 
+def test_scan_with_ocr_off_needs_ocr(tmp_path, monkeypatch):
+    import pymupdf
+
+    src = SHARED / "corpus" / "real-reports" / "pdf" / "real-02-hongze-2024.pdf"
+    page_pdf, scan = tmp_path / "p1.pdf", tmp_path / "p1-scan.pdf"
+    with pymupdf.open(str(src)) as doc:
+        one = pymupdf.open()
+        one.insert_pdf(doc, from_page=0, to_page=0)
+        one.save(str(page_pdf))
+    report_forms.to_scan(page_pdf, scan)
+    monkeypatch.setenv(rules.OCR_ENV, "off")
+    result = extract_attachment_text(scan.read_bytes(), "http://www.hongze.gov.cn/nb2024-scan.pdf")
+    assert result.needs_ocr and result.text == "" and result.text_source is None
+    assert result.warnings[-2:] == ["pdf: no text layer on 1 pages (1 images): needs OCR", "ocr: off"]
+
+
 def test_ofd_is_flagged_not_dropped():
     body = io.BytesIO()
     with zipfile.ZipFile(body, "w") as zf:

@@ -90,6 +90,7 @@ PDF_RUNNING_LINE_SHARE = 0.5
 
 # --- OCR of scans (pipelines/ocr.py): Debian's tesseract with the chi_sim model -----------------------
 OCR_ENABLED = True  # off: a scan is only flagged needs_ocr
+OCR_ENV = "GONGKAI_OCR"  # GONGKAI_OCR=off in the environment turns OCR off for a run
 OCR_COMMAND = ("tesseract", "stdin", "stdout", "-l", "chi_sim", "--psm", "6", "tsv")
 OCR_DPI = 200  # tesseract reads CJK best at 200–300 dpi; 200 keeps a page near 3 s on one core
 OCR_MAX_PAGES = 60  # a scanned report longer than this is OCRed in part, with a warning

@@ -36,6 +36,9 @@ class ParsedPage:
     encoding: str
     tree: etree._Element | None  # None: nothing parseable
     warnings: list[str]
+    # Whether the page names itself a report (pipelines.report.is_report), kept once known:
+    # completion and extraction both ask, and the answer is a metadata pass.
+    is_report: bool | None = None
 
 
 def parse_page(page: FetchedPage) -> ParsedPage:

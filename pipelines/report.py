@@ -51,10 +51,12 @@ def is_report(page: FetchedPage) -> bool:
     the pages that get a record, and the only ones whose counter and files complete them."""
     if page.status != 200 or not is_html(page):
         return False
-    tree = document.parse_page(page).tree
-    if tree is None:
+    parsed = document.parse_page(page)
+    if parsed.tree is None:
         return False
-    return is_report_page(tree, metadata.extract_metadata(tree, "", page.url).get("title"))
+    if parsed.is_report is None:
+        parsed.is_report = is_report_page(parsed.tree, metadata.extract_metadata(parsed.tree, "", page.url).get("title"))
+    return parsed.is_report
 
 
 def build_report(page: FetchedPage) -> dict | None:

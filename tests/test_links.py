@@ -31,19 +31,20 @@ def test_hanweb_datastore_records_are_links():
     assert L.is_candidate_report(link)
 
 
+def _other_pages(url: str, html: str) -> list[str]:
+    tree = lxml.html.document_fromstring(html)
+    return L.pagination_links(tree, url, L.page_links(tree, url), html)
+
+
 def test_script_only_pagination_expands_createPageHTML():
     html = '<body><ul><li>x</li></ul><script>createPageHTML(3, 0, "index", "html");</script></body>'
-    url = "http://www.a.gov.cn/zfxxgk/zfxxgknb/index.html"
-    tree = lxml.html.document_fromstring(html)
-    pages = L.pagination_links(tree, url, L.page_links(tree, url), html)
+    pages = _other_pages("http://www.a.gov.cn/zfxxgk/zfxxgknb/index.html", html)
     assert pages == ["http://www.a.gov.cn/zfxxgk/zfxxgknb/index_1.html", "http://www.a.gov.cn/zfxxgk/zfxxgknb/index_2.html"]
 
 
 def test_query_and_javascript_pagination():
-    url = "http://www.o.gov.cn/xxgk/gknb/list.aspx?page=1"
     html = '<a href="list.aspx?page=2">2</a><a href="list.aspx?page=2&amp;cat=9">other list</a><a href="javascript:next(3)">3</a>'
-    tree = lxml.html.document_fromstring(html)
-    pages = L.pagination_links(tree, url, L.page_links(tree, url), html)
+    pages = _other_pages("http://www.o.gov.cn/xxgk/gknb/list.aspx?page=1", html)
     assert pages == ["http://www.o.gov.cn/xxgk/gknb/list.aspx?page=2", "http://www.o.gov.cn/xxgk/gknb/list.aspx?page=3"]
 
 

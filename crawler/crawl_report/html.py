@@ -18,6 +18,7 @@ REASON_LABELS = {
 }
 MAX_FAILED_URLS = 200   # per reason; a dead sub-domain can fail thousands of times
 MAX_VIEW_ROWS = 30
+MAX_CHART_SITES = 9     # sites with a colour of their own in the per-year chart
 
 CSS = """
 body{font-family:"WenQuanYi Zen Hei","Noto Sans CJK SC",sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
@@ -123,9 +124,13 @@ def _sites_section(job: JobReport) -> list[str]:
         return out
     years = sorted({y for s in with_reports for y in s.by_year}, key=lambda y: (y is None, y or 0))
     out.append("<h2>年度 Reports by year</h2>")
-    out.append(_img(charts.reports_by_year(years, {_site_label(s).replace("\n", " "): [s.by_year.get(y, 0) for y in years]
-                                                   for s in with_reports}),
-                    "reports per year and site", "chart-years"))
+    # A district with 40 street offices: the busiest sites get a colour each, the rest one together.
+    series = {_site_label(s).replace("\n", " "): [s.by_year.get(y, 0) for y in years]
+              for s in with_reports[:MAX_CHART_SITES]}
+    rest = with_reports[MAX_CHART_SITES:]
+    if rest:
+        series[f"其他 {len(rest)} 个站点 other sites"] = [sum(s.by_year.get(y, 0) for s in rest) for y in years]
+    out.append(_img(charts.reports_by_year(years, series), "reports per year and site", "chart-years"))
     out.append("<table id=years><thead><tr><th>year</th>" + "".join(f"<th>{escape(s.host)}</th>" for s in with_reports)
                + "<th>all</th></tr></thead><tbody>")
     for y in years:

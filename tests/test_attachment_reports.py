@@ -69,3 +69,31 @@ def test_counter_answer_fills_views_only_when_the_page_had_none() -> None:
     page.extra["counter"] = {"views": 321, "source": "http://www.x.gov.cn/api/views?id=1"}
     record = build_report(page)
     assert record["views"] == 321 and record["views_source"] == "counter:http://www.x.gov.cn/api/views?id=1"
+
+
+def test_stub_page_takes_its_statistics_from_the_real_pdf() -> None:
+    from tests.conftest import SHARED
+
+    pdf = SHARED / "corpus" / "real-reports" / "pdf" / "real-03-huaian-2024.pdf"
+    assert pdf.is_file(), f"shared material missing: {pdf}"
+    att = FetchedPage(url="http://www.huaian.gov.cn/files/szfgs2024.pdf", status=200,
+                      headers={"content-type": "application/pdf"}, body=pdf.read_bytes(),
+                      fetched_at="2026-01-01T00:00:00Z", warc_record_id="<urn:uuid:pdf>")
+    record = build_report(_stub(att, body_text="三、收到和处理政府信息公开申请情况（详见附件）"))
+    assert record is not None and record["text_source"] == "attachment"
+    stats = record["statistics"]
+    assert stats["applications"]["new"]["total"] == 3119 and stats["review_litigation"]["review"]["total"] == 351
+    assert "statistics: tables present but not read" not in record["warnings"]
+    assert record["attachments"][0]["tables"] == 4 and record["attachments"][0]["text_source"] == "text_layer"
+
+
+def test_pdf_linked_from_a_list_has_statistics() -> None:
+    from tests.conftest import SHARED
+
+    pdf = SHARED / "corpus" / "real-reports" / "pdf" / "real-02-hongze-2024.pdf"
+    page = FetchedPage(url="http://www.hongze.gov.cn/files/hzq2024.pdf", status=200,
+                       headers={"content-type": "application/pdf"}, body=pdf.read_bytes(),
+                       fetched_at="2026-01-01T00:00:00Z", link_text="淮安市洪泽区人民政府2024年政府信息公开工作年度报告")
+    record = build_report(page)
+    assert record is not None and record["statistics"]["applications"]["total_handled"]["total"] == 95
+    assert [c for c in record["statistics"]["checks"] if not c["ok"]] == []

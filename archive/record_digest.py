@@ -19,6 +19,8 @@ import hashlib
 import json
 import re
 
+from pipelines.rules.vocabulary import COUNTER_LABEL
+
 # Fields that differ between two fetches of the same report.
 VOLATILE_FIELDS = frozenset({
     "fetched_at", "warc_file", "warc_record_id", "warc_offset", "views", "views_source", "warnings",
@@ -27,8 +29,7 @@ VOLATILE_FIELDS = frozenset({
 # Volatile bits of a page's text: times of day (a clock), view/visit counters with their number.
 VOLATILE_TEXT = (
     re.compile(r"\d{1,2}:\d{2}(?::\d{2})?"),
-    re.compile(r"(浏览次数|浏览量|阅读次数|阅读量|访问量|访问次数|点击数|点击量|点击次数|浏览|阅读|访问)"
-               r"\s*[:：]?\s*\d+\s*次?"),
+    re.compile(rf"{COUNTER_LABEL}\s*[:：]?\s*\d+\s*次?"),
     re.compile(r"(?i)(views?|hits?|visits?)\s*[:：]?\s*\d+"),
 )
 _SPACE = re.compile(r"\s+")

@@ -61,6 +61,9 @@ def seen(demo_crawl, tmp_path_factory):
                 "sites_rows": page.eval_on_selector_all(
                     "#sites tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))"),
                 "sites_head": page.eval_on_selector_all("#sites thead th", "hs => hs.map(h => h.innerText.trim())"),
+                "years_head": page.eval_on_selector_all("#years thead th", "hs => hs.map(h => h.innerText.trim())"),
+                "years_rows": page.eval_on_selector_all(
+                    "#years tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))"),
                 "failures_text": page.inner_text("#failures"),
                 "cards": page.inner_text("#cards"),
                 "images": page.eval_on_selector_all(
@@ -88,6 +91,20 @@ def test_per_site_table_shows_what_reports_jsonl_holds(seen, demo_crawl):
     assert rows["www.qhq.gov.cn"]["agency"] in agencies
     # The dead sub-domain is listed with its failure, though it gave no report.
     assert rows["ljz.hyq.gov.cn"]["reports"] == "0" and int(rows["ljz.hyq.gov.cn"]["failures"]) >= 1
+
+
+def test_reports_by_year_per_site_as_shown(seen, demo_crawl):
+    reports = current_reports(demo_crawl.out)
+    expected = Counter((r["report_year"], urlsplit(r["url"]).hostname) for r in reports.values())
+    head = seen["years_head"]
+    shown = Counter()
+    for row in seen["years_rows"]:
+        year = None if row[0] == "unknown" else int(row[0])
+        for host, cell in zip(head[1:-1], row[1:-1], strict=True):
+            if cell:
+                shown[(year, host)] = int(cell)
+        assert int(row[-1]) == sum(n for (y, _h), n in expected.items() if y == year)
+    assert shown == expected
 
 
 def test_failures_are_listed_by_reason_with_their_urls(seen):

@@ -30,6 +30,7 @@ h1{font-size:1.5em;margin-bottom:.2em} h2{font-size:1.15em;margin-top:2em;border
 table{border-collapse:collapse;font-size:.88em;margin:.5em 0} th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left}
 th{background:#f5f5f5} td{white-space:nowrap} td.n{text-align:right;font-variant-numeric:tabular-nums}
 tr.total td{font-weight:bold;background:#fafafa}
+.wide{overflow-x:auto;max-width:100%}
 img{max-width:100%;height:auto;display:block;margin:.8em 0}
 .warn{background:#fff8e1;border-left:4px solid #f9a825;padding:.4em .8em}
 .fail{background:#ffebee;border-left:4px solid #c62828;padding:.4em .8em}
@@ -112,8 +113,8 @@ def _sites_section(job: JobReport) -> list[str]:
              + _num(sum(s.failures.get("robots", 0) for s in job.sites))
              + _num(sum(s.views for s in job.sites)) + "</tr>")
     out = ["<h2>站点 Sites</h2>",
-           "<table id=sites><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>"
-           + "".join(rows) + total + "</tbody></table>"]
+           "<div class=wide><table id=sites><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head)
+           + "</tr></thead><tbody>" + "".join(rows) + total + "</tbody></table></div>"]
     with_changes = [s for s in job.sites if s.changes]
     if with_changes:
         out.append(_img(charts.changes_per_site([_site_label(s) for s in with_changes],
@@ -131,13 +132,13 @@ def _sites_section(job: JobReport) -> list[str]:
     if rest:
         series[f"其他 {len(rest)} 个站点 other sites"] = [sum(s.by_year.get(y, 0) for s in rest) for y in years]
     out.append(_img(charts.reports_by_year(years, series), "reports per year and site", "chart-years"))
-    out.append("<table id=years><thead><tr><th>year</th>" + "".join(f"<th>{escape(s.host)}</th>" for s in with_reports)
+    out.append("<div class=wide><table id=years><thead><tr><th>year</th>" + "".join(f"<th>{escape(s.host)}</th>" for s in with_reports)
                + "<th>all</th></tr></thead><tbody>")
     for y in years:
         counts = [s.by_year.get(y, 0) for s in with_reports]
         out.append(f"<tr><td>{y if y else 'unknown'}</td>" + "".join(_num(n or "") for n in counts)
                    + _num(sum(counts)) + "</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return out
 
 

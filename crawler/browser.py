@@ -1,10 +1,15 @@
-"""When a page needs a browser, and the request that asks scrapy-playwright for one.
+"""When a page needs a browser, the request that asks scrapy-playwright for one, and what a render yields.
 
-Contract used by the reports spider (rules as data in crawler/rules/browser.py):
+Used by the reports spider (rules as data in crawler/rules/browser.py):
 - needs_browser(page, tree, settings) -> bool: decided from the static HTML, with a per-site
   override setting (GONGKAI_BROWSER_HOSTS = {"host": "always" | "never"}) and a global switch
   (GONGKAI_BROWSER_ENABLED).
-- browser_request(request, callback, errback) -> Request: the same URL, rendered by chromium.
+- browser_request(request, callback, errback, *, document=, pager=, settings=) -> Request: the same
+  URL, rendered by chromium from the static response `document` (not fetched twice); `pager` clicks
+  a list's next-page control (render_states), bounded by GONGKAI_BROWSER_MAX_PAGER_CLICKS.
+- rendered_states / earlier_state_pages: every DOM state of a render, for the spider's link walk.
+- static_fallback(request): the static response again, when chromium could not render.
+How chromium's own requests are fetched (by Scrapy, or not at all): crawler/browser_handler.py.
 
 Why: a render costs a chromium page (tens of ms of CPU, a process' worth of memory), so a page goes
 to the browser only when its static HTML shows that scripts draw what we need AND no endpoint

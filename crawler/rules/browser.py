@@ -1,8 +1,8 @@
 """When a page's static HTML shows that only a browser will show what we need (applied by crawler/browser.py).
 
-A browser render costs hundreds of times a plain fetch (~0.9 s wall, ~1.2 s CPU against ~2 ms on the
-fixture web; benchmarks/browser.py), so the browser is the last
-resort: a page is rendered only when one of these signs is present AND no direct endpoint
+A browser render costs far more than a plain fetch (a crawl of generated browser-only portals takes
+3× the CPU and 3× the family memory of the same crawl without the browser: benchmarks/browser.py),
+so the browser is the last resort: a page is rendered only when one of these signs is present AND no direct endpoint
 (pipelines/rules/endpoints.py) can be asked instead. Per-site overrides: setting GONGKAI_BROWSER_HOSTS.
 """
 

@@ -241,21 +241,24 @@ def _scan_gzip(scan: ArchiveScan, fh: BinaryIO, name: str) -> None:
             continue
         with data:
             found, problems = [], []
+            trailing = None  # what is wrong after the member's last record
             try:
                 it = QuietArchiveIterator(data, check_digests=True, arc2warc=True)
                 for record in it:
                     err_before = it.err_count
                     problem = _read_whole(record)
+                    it.read_to_end(record)  # consumes the blank lines after it, counting a bad end
                     if it.err_count > err_before and problem is None:
-                        problem = f"{record.rec_type} record's Content-Length does not end at a record boundary"
+                        problem = f"{record.rec_type} {LENGTH_LIE}"
                     found.append(record)
                     problems.append(problem)
-            except ArchiveLoadFailed as exc:
-                if not found:
-                    problems.append(f"gzip member does not start a record: {str(exc).strip().splitlines()[0]}")
             except READ_ERRORS as exc:
-                problems.append(f"unreadable record: {type(exc).__name__}: {exc}")
+                what = "does not start a record" if not found else "holds bytes after its record that are no record"
+                trailing = f"gzip member {what}: {type(exc).__name__}: {_first_line(exc)}"
+        if trailing and found:
+            scan.damage.append(Damage(name, pos, trailing))
         if not found:
+            problems = [trailing]
             if not bad_run:
                 scan.damage.append(Damage(name, pos, problems[-1] if problems else "empty gzip member"))
             bad_run = True

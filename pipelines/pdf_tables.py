@@ -141,11 +141,27 @@ def tables_from_rules(number: int, size: tuple[float, float], segments: list[tup
         for x, y in words:  # the finder keeps only tables with text in them: mark where the words are
             page.insert_text((x, y), "x", fontsize=4)
         out = []
-        for table in page.find_tables(strategy="lines_strict").tables:
-            cells, grid_shape, xs = _grid(table, text_of)
-            if len(xs) >= 3 and cells:
-                out.append(PageTable(number, tuple(table.bbox), cells, grid_shape, xs))  # type: ignore[arg-type]
+        for clip in _rule_blocks(segments):  # one finder run per block of touching rules: the finder
+            # joins tables that only share columns, with a heading between them, on a drawn page
+            for table in page.find_tables(clip=clip, strategy="lines_strict").tables:
+                cells, grid_shape, xs = _grid(table, text_of)
+                if len(xs) >= 3 and cells:
+                    out.append(PageTable(number, tuple(table.bbox), cells, grid_shape, xs))  # type: ignore[arg-type]
     return out
+
+
+def _rule_blocks(segments: list[tuple[float, float, float, float]]) -> list[tuple[float, float, float, float]]:
+    """Bounding boxes of the groups of rules that overlap vertically (each group is one table)."""
+    tol = rules.PDF_TABLE_EDGE_TOLERANCE
+    blocks: list[list[float]] = []
+    for x0, y0, x1, y1 in sorted(segments, key=lambda s: min(s[1], s[3])):
+        top, bottom = min(y0, y1), max(y0, y1)
+        if blocks and top <= blocks[-1][3] + tol:
+            b = blocks[-1]
+            b[0], b[1], b[2], b[3] = min(b[0], x0, x1), min(b[1], top), max(b[2], x0, x1), max(b[3], bottom)
+        else:
+            blocks.append([min(x0, x1), top, max(x0, x1), bottom])
+    return [(b[0] - tol, b[1] - tol, b[2] + tol, b[3] + tol) for b in blocks]
 
 
 def mark_continuations(tables: list[PageTable], heights: dict[int, float]) -> None:

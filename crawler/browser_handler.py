@@ -16,8 +16,9 @@ scrapy-playwright's handler, changed in three ways (docs/javascript.md):
    crawl; after GONGKAI_BROWSER_IDLE_SECONDS without a render, browser and driver are shut down and
    relaunched on demand.
 3. **Bounded memory.** A context serves GONGKAI_BROWSER_PAGES_PER_CONTEXT pages and is then closed
-   once its pages are done (a new one takes over), so a long crawl does not accumulate a renderer's
-   caches; PLAYWRIGHT_MAX_CONTEXTS and PLAYWRIGHT_MAX_PAGES_PER_CONTEXT bound what is open at once.
+   once its pages are done (a new one takes over) — with the whole browser when no page is open, so
+   a long crawl does not accumulate a renderer's heap; PLAYWRIGHT_MAX_CONTEXTS and
+   PLAYWRIGHT_MAX_PAGES_PER_CONTEXT bound what is open at once.
 """
 
 from __future__ import annotations
@@ -134,11 +135,11 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
             if getattr(self, "browser_provider", None) is None:
                 return
             logger.info("Browser: shutting down (%s)", reason)
+            await self._close_browser(self._forget_browser())
             try:
-                await self._close()
+                await self.browser_provider.close()
             except PlaywrightError as exc:
-                logger.info("Browser: shutdown: %s", exc)
-            self.__dict__.pop("browser", None)
+                logger.info("Browser: driver shutdown: %s", exc)
             self.browser_provider = None
             self.context_wrappers.clear()
             self._open_pages.clear()
@@ -180,7 +181,11 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
                 # context semaphore, PLAYWRIGHT_MAX_CONTEXTS, would otherwise wait for it forever).
                 self._open_pages.pop(retired, None)
                 wrapper = self.context_wrappers.get(retired)
-                if wrapper is not None:
+                if not any(self._open_pages.values()) and "browser" in self.__dict__:
+                    # No page open anywhere: a fresh browser, whose renderer has not grown yet.
+                    self.stats.inc_value("gongkai/browser/restarts")
+                    await self._restart_browser()
+                elif wrapper is not None:
                     self.stats.inc_value("gongkai/browser/contexts_recycled")
                     await self._close_context(wrapper.context)
         self._served += 1
@@ -210,6 +215,30 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
                 asyncio.ensure_future(self._close_context(wrapper.context))
         if not any(self._open_pages.values()):
             self._arm_idle_timer()
+
+    async def _restart_browser(self) -> None:
+        """Close the browser (its contexts with it); the next page launches a new one."""
+        await self._close_browser(self._forget_browser())
+
+    async def _close_browser(self, browser: Any) -> None:
+        # Contexts first, each by itself: their close events give back the context semaphore.
+        for wrapper in list(self.context_wrappers.values()):
+            await self._close_context(wrapper.context)
+        self.context_wrappers.clear()
+        try:
+            if browser is not None:
+                await browser.close()
+        except PlaywrightError as exc:
+            logger.info("Browser: close: %s", exc)
+
+    def _forget_browser(self) -> Any:
+        """Take the browser out of the handler before closing it: scrapy-playwright's disconnect
+        callback would otherwise run later and delete whatever browser the handler holds by then
+        (a new one)."""
+        browser = self.__dict__.pop("browser", None)
+        if browser is not None:
+            browser.remove_listener("disconnected", self._browser_disconnected_callback)
+        return browser
 
     @staticmethod
     async def _close_context(context: Any) -> None:

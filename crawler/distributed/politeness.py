@@ -59,7 +59,10 @@ class SharedHostLeases:
         return self.keys.host_leases((urlsplit(request.url).hostname or "").lower())
 
     async def process_request(self, request: Request, spider=None) -> None:
-        if LEASE_META in request.meta:
+        # A browser render is not itself a download: chromium's requests for it come back through
+        # the downloader one by one and take their own leases. Holding one for the render too would
+        # let four renders of a host starve their own sub-requests until the page times out.
+        if LEASE_META in request.meta or request.meta.get("playwright"):
             return None
         lease, key = uuid.uuid4().hex, self._key(request)
         waited = False

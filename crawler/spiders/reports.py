@@ -200,7 +200,7 @@ class ReportsSpider(scrapy.Spider):
     def _render_list(self, url: str, meta: dict) -> Iterator[Request]:
         """The list page at `url` rendered by the browser, its pager clicked: once per page."""
         if url in self._rendered_lists or not self.settings.getbool("GONGKAI_BROWSER_ENABLED") \
-                or browser.host_override(url, self.settings) == "never":
+                or browser.host_override(url, self.settings) == browser_rules.OVERRIDE_NEVER:
             return
         self._rendered_lists.add(url)
         self.crawler.stats.inc_value("gongkai/browser/list_fallback")

@@ -210,7 +210,7 @@ def _read_page(number: int, page: object, warnings: list[str]) -> tuple[PdfPage,
             groups.setdefault(key, []).append(glyph)
     lines = []
     for glyphs in groups.values():
-        cells = line_cells(glyphs)
+        cells = line_cells(glyphs, rules.OCR_CELL_GAP_EM)
         if cells:
             lines.append(Line(number, min(g.x0 for g in glyphs), max(g.x1 for g in glyphs), min(g.top for g in glyphs),
                               max(g.bottom for g in glyphs), sorted(g.size for g in glyphs)[len(glyphs) // 2], cells))

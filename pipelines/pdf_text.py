@@ -122,7 +122,7 @@ def _inside(g: Glyph, box: tuple[float, float, float, float]) -> bool:
     return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
 
 
-def line_cells(glyphs: list[Glyph]) -> list[str]:
+def line_cells(glyphs: list[Glyph], gap_em: float = rules.PDF_CELL_GAP_EM) -> list[str]:
     """The glyphs of one line, left to right, cut into cells at wide gaps; a narrow gap between
     two Latin/digit glyphs is a space."""
     cells: list[list[str]] = [[]]
@@ -130,8 +130,8 @@ def line_cells(glyphs: list[Glyph]) -> list[str]:
     for g in sorted(glyphs, key=lambda g: g.x0):
         if prev is not None:
             gap = g.x0 - prev.x1
-            em = max(min(g.size, prev.size), 1.0)
-            if gap > rules.PDF_CELL_GAP_EM * em:
+            em = max(g.size, prev.size, 1.0)  # not min: an OCR box of 一 is a few pixels high
+            if gap > gap_em * em:
                 cells.append([])
             elif gap > 0.2 * em and not (CJK_OR_FULLWIDTH.match(prev.text[-1]) or CJK_OR_FULLWIDTH.match(g.text[0])):
                 cells[-1].append(" ")

@@ -114,3 +114,6 @@ OCR_RULE_MERGE_PX = 4  # parallel rule pixels this close (and overlapping) are o
 OCR_MONTAGE_PAD_PX = 24  # white space between cells in the montage tesseract reads (pixels at OCR_DPI)
 OCR_CELL_INSET_PX = 3  # cut this much off each side of a cell: what is left of its rules
 PDF_LABEL_COLUMN_GAP_EM = 0.4  # in an unruled table, a gap this wide down a whole row separates label columns
+# OCR words of justified prose sit far apart (tesseract boxes each run of characters): outside ruled
+# tables, only a gap this wide (in font sizes) separates cells on an OCR line.
+OCR_CELL_GAP_EM = 3.0

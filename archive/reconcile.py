@@ -34,7 +34,7 @@ class UnrecordedCapture:
 def unrecorded_captures(path: Path, after_offset: int) -> list[UnrecordedCapture]:
     """Response/revisit records of `path` that start after `after_offset` (-1: the whole file),
     paired with the request record written with each (warcio writes the response, then its request
-    with WARC-Concurrent-To)."""
+    with WARC-Concurrent-To), in file order."""
     found: list[UnrecordedCapture] = []
     pending: dict[str, tuple] = {}
     base = max(after_offset, 0)
@@ -55,11 +55,18 @@ def unrecorded_captures(path: Path, after_offset: int) -> list[UnrecordedCapture
                 answer = pending.pop(headers.get_header("WARC-Concurrent-To") or "", None)
                 if answer is None:
                     continue
-                kind, answer_http, at, rec = answer
-                found.append(UnrecordedCapture(
-                    url=rec.get_header("WARC-Target-URI"), method=(http.protocol or "GET").split(" ")[0],
-                    request_body=body, status=int(answer_http.get_statuscode() or 0), kind=kind,
-                    payload_digest=rec.get_header("WARC-Payload-Digest"), warc_offset=at,
-                    warc_record_id=rec.get_header("WARC-Record-ID"), warc_date=rec.get_header("WARC-Date"),
-                    etag=answer_http.get_header("ETag"), last_modified=answer_http.get_header("Last-Modified")))
+                found.append(_capture(answer, (http.protocol or "GET").split(" ")[0], body))
+    # A response whose request record the kill cut off (the pair is written response first): the
+    # response is whole and kept; its request was, as nearly all are, a GET without a body.
+    found.extend(_capture(answer, "GET", b"") for answer in pending.values())
+    found.sort(key=lambda c: c.warc_offset)
     return found
+
+
+def _capture(answer: tuple, method: str, request_body: bytes) -> UnrecordedCapture:
+    kind, http, offset, rec = answer
+    return UnrecordedCapture(
+        url=rec.get_header("WARC-Target-URI"), method=method, request_body=request_body,
+        status=int(http.get_statuscode() or 0), kind=kind, payload_digest=rec.get_header("WARC-Payload-Digest"),
+        warc_offset=offset, warc_record_id=rec.get_header("WARC-Record-ID"), warc_date=rec.get_header("WARC-Date"),
+        etag=http.get_header("ETag"), last_modified=http.get_header("Last-Modified"))

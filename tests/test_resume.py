@@ -244,3 +244,25 @@ def test_unrecorded_captures_are_found_after_the_last_known_one(tmp_path):
     assert [(c.warc_offset, c.url, c.etag) for c in later] == \
         [(offsets[2], "http://a.gov.cn/2.html", '"2"'), (offsets[3], "http://a.gov.cn/3.html", '"3"')]
     assert (later[1].method, later[1].request_body) == ("POST", b"page=2")
+
+
+def test_a_response_whose_request_record_the_kill_cut_off_is_found_too(tmp_path):
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archive.reconcile import unrecorded_captures
+
+    writer = RotatingWarcWriter(tmp_path, prefix="t")
+    _write(writer, 0)
+    _write(writer, 1)
+    path = next(tmp_path.glob("*" + OPEN_SUFFIX))
+    with open(path, "rb") as fh:
+        records = ArchiveIterator(fh)
+        offsets = []
+        for record in records:
+            record.raw_stream.read()
+            offsets.append((record.rec_type, records.get_record_offset()))
+    assert [t for t, _ in offsets] == ["warcinfo", "response", "request", "response", "request"]
+    with open(path, "r+b") as fh:  # the kill: the second pair's request never reached the file
+        fh.truncate(offsets[-1][1])
+    found = unrecorded_captures(path, offsets[1][1])
+    assert [(c.url, c.method, c.warc_offset) for c in found] == [("http://a.gov.cn/1.html", "GET", offsets[3][1])]

@@ -24,7 +24,7 @@ class RedisUnavailable(RuntimeError):
     pass
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     try:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except OSError:  # not Linux: the context manager's stop is the only guard
@@ -55,7 +55,7 @@ class LocalRedis:
         self._proc = subprocess.Popen(
             [self.executable, "--port", "0", "--unixsocket", str(self.socket), "--unixsocketperm", "700",
              "--save", "", "--appendonly", "no", "--dir", str(self._dir), "--logfile", str(self._dir / "redis.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=die_with_parent)
         deadline = time.monotonic() + timeout
         while not self._answers():
             if self._proc.poll() is not None or time.monotonic() > deadline:

@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 from crawler.distributed.merge import WORKERS_DIR, merge_job
-from crawler.distributed.redis_server import LocalRedis, RedisUnavailable, _die_with_parent
+from crawler.distributed.redis_server import LocalRedis, RedisUnavailable, die_with_parent
 from crawler.distributed.scheduler import JobKeys
 
 logger = logging.getLogger(__name__)
@@ -141,7 +141,7 @@ def run_crawl(urls: list[str], out: Path, workers: int, *, overrides: list[str],
                 "--job", job, "--log-level", log_level, "--set", f"GONGKAI_EXTRACT_WORKERS={per_worker}"]
         for n in range(1, workers + 1):
             cmd = base + ["--name", f"w{n}"] + [arg for pair in overrides for arg in ("--set", pair)]
-            procs.append(subprocess.Popen(cmd, preexec_fn=_die_with_parent))
+            procs.append(subprocess.Popen(cmd, preexec_fn=die_with_parent))
         codes = [proc.wait() for proc in procs]
     finally:
         for s, handler in previous.items():

@@ -7,8 +7,8 @@ walk as an HTML page's (pipelines/statistics.py).
 
 from __future__ import annotations
 
+from pipelines import warnings as W
 from pipelines.attachments import AttachmentText
-from pipelines.rules import statistics_labels as L
 from pipelines.statistics import parse_statistics
 
 
@@ -39,6 +39,8 @@ def settle(record: dict, results: list[AttachmentText]) -> None:
     stats, warnings = attachment_statistics(results)
     if stats is None and not warnings:
         return
-    kept = [w for w in record.get("warnings") or [] if not (stats is not None and w == L.TABLES_NOT_READ_WARNING)]
+    kept = record.get("warnings") or []
+    if stats is not None:
+        kept = W.without(kept, W.STATS_TABLES_NOT_READ)
     record["statistics"] = stats
     record["warnings"] = kept + [w for w in warnings if w not in kept]

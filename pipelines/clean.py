@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from pipelines import warnings as W
 from pipelines.chinese import to_simplified as _t2s
 from pipelines.rules import boilerplate as bp
 from pipelines.rules import mirror as mr
@@ -109,7 +110,7 @@ def is_docshare(text: str) -> bool:
 
 def unwrap_docshare(lines: list[str]) -> tuple[list[str], list[str]]:
     """Remove the wrapper lines and rejoin numbered page chunks (which cut mid-sentence)."""
-    warnings = ["doc-sharing wrapper removed"]
+    warnings = [W.warning(W.DOCSHARE_WRAPPER, "doc-sharing wrapper removed")]
     lines = [ln for ln in lines if not any(rx.match(ln) for rx in _DOCSHARE_LINES)]
     out: list[str] = []
     expected = 1
@@ -127,7 +128,8 @@ def unwrap_docshare(lines: list[str]) -> tuple[list[str], list[str]]:
         else:
             out.append(line)
     if chunks:
-        warnings.append(f"doc-sharing page chunks rejoined ({chunks}); text may be a partial preview")
+        warnings.append(W.warning(W.DOCSHARE_CHUNKS,
+                                  f"doc-sharing page chunks rejoined ({chunks}); text may be a partial preview"))
     # The sharing site flattened paragraphs into spaces: a space between CJK text is a break.
     split: list[str] = []
     for line in out:
@@ -188,17 +190,18 @@ def repair_mojibake(text: str) -> tuple[str, int]:
 
 def repair_mirror(text: str) -> tuple[str, list[str]]:
     """Undo a content farm's conversion: pinyin, mojibake, Traditional, ASCII punctuation."""
-    warnings = ["content-farm mirror: pinyin annotations removed"]
+    warnings = [W.warning(W.MIRROR_PINYIN, "content-farm mirror: pinyin annotations removed")]
     text = _PINYIN.sub("", text)
     text, n = repair_mojibake(text)
     if n:
-        warnings.append(f"content-farm mirror: {n} GBK byte-shift runs re-decoded")
+        warnings.append(W.warning(W.MIRROR_MOJIBAKE, f"content-farm mirror: {n} GBK byte-shift runs re-decoded"))
     t2s = _t2s()
     if t2s:
         text = t2s(text)
-        warnings.append("content-farm mirror: converted back to Simplified")
+        warnings.append(W.warning(W.MIRROR_SIMPLIFIED, "content-farm mirror: converted back to Simplified"))
     else:
-        warnings.append("content-farm mirror: no Traditional→Simplified converter installed (opencc)")
+        warnings.append(W.warning(W.MIRROR_NO_CONVERTER,
+                                  "content-farm mirror: no Traditional→Simplified converter installed (opencc)"))
     text = _PAREN_CJK.sub(r"（\1）", text)
     text = _ASCII_PUNCT_NEAR_CJK.sub(lambda m: mr.FULLWIDTH[m.group(1) or m.group(2)], text)
     return text, warnings
@@ -215,13 +218,14 @@ def clean_text(text: str, titles: list[str] | tuple[str, ...] = ()) -> tuple[str
     if is_docshare(text):
         lines, w = unwrap_docshare(lines)
         warnings += w
-    if is_mirror(text):
+    mirrored = is_mirror(text)
+    if mirrored:
         repaired, w = repair_mirror("\n".join(lines))
         lines = [ln.strip(" \u3000") for ln in repaired.split("\n") if ln.strip(" \u3000")]
         warnings += w
     titles = list(titles)
     t2s = _t2s()
-    if t2s and any(w.startswith("content-farm") for w in warnings):
+    if t2s and mirrored:
         titles += [t2s(_PINYIN.sub("", t)) for t in titles]
     lines = drop_title_and_header(lines, titles)
     lines, _fired = strip_chrome(lines)

@@ -17,6 +17,7 @@ import re
 from lxml import etree
 
 from pipelines import clean, document
+from pipelines import warnings as W
 from pipelines.containers import find_container, visible_text_len
 from pipelines.page import FetchedPage
 from pipelines.rules.containers import CHROME_BLOCK_XPATHS, PRUNE_XPATHS
@@ -171,19 +172,19 @@ def extract_text(tree: etree._Element, url: str) -> tuple[str, list[str]]:
             if len(fallback) > len(raw):
                 raw, how = fallback, "trafilatura"
     except Exception as exc:  # a malformed tree must not stop the crawl
-        warnings.append(f"extraction failed: {exc!r}")
+        warnings.append(W.warning(W.EXTRACTION_FAILED, f"extraction failed: {exc!r}"))
         raw, how = "", "error"
         container = None
     if container is not None and not raw.strip() and container.xpath(".//img"):
-        warnings.append("image-only page: report text is in images, not extracted")
+        warnings.append(W.warning(W.IMAGE_ONLY, "image-only page: report text is in images, not extracted"))
     try:
         text, clean_warnings = clean.clean_text(raw, titles=page_titles(tree))
     except Exception as exc:
-        warnings.append(f"cleaning failed: {exc!r}")
+        warnings.append(W.warning(W.CLEANING_FAILED, f"cleaning failed: {exc!r}"))
         text, clean_warnings = raw, []
     warnings += clean_warnings
     if not text.strip():
-        warnings.append("no text extracted")
+        warnings.append(W.warning(W.NO_TEXT, "no text extracted"))
     return text, warnings
 
 
@@ -191,6 +192,6 @@ def extract_page_text(page: FetchedPage) -> tuple[str, list[str]]:
     """decode → parse → extract → clean, for any page (build_report uses the same stages)."""
     parsed = document.parse_page(page)  # the page's one parse, shared with every other stage
     if parsed.tree is None:
-        return "", parsed.warnings + ["no text extracted: page is empty or not markup"]
+        return "", parsed.warnings + [W.warning(W.NO_TEXT, "no text extracted: page is empty or not markup")]
     text, warnings = extract_text(parsed.tree, page.url)
     return text, parsed.warnings + warnings

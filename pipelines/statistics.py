@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from pipelines import warnings as W
 from pipelines.rules import statistics_labels as L
 from pipelines.stats_build import Path_, build, is_label, is_number
 from pipelines.stats_prose import prose_statistics
@@ -160,8 +161,8 @@ def _positional(values: list[Cell], colmap: dict[int, object], where: str, st: _
             for key in keys:
                 out[key] = None
             if c.text:
-                st.warnings.append(
-                    f"{where}: cell {c.text!r} spans {len(keys)} columns; cannot tell which, left null")
+                st.warnings.append(W.warning(
+                    W.STATS_CELL_AMBIGUOUS, f"{where}: cell {c.text!r} spans {len(keys)} columns; cannot tell which, left null"))
     return out
 
 
@@ -209,10 +210,10 @@ def _application_row(row: Row, st: _State) -> None:
             labels, values = _labels_and_values(row, colmap)
     where = "applications." + ".".join(path)
     if path in st.apps:
-        st.warnings.append(f"{where}: row appears twice; the first is kept")
+        st.warnings.append(W.warning(W.STATS_ROW_AMBIGUOUS, f"{where}: row appears twice; the first is kept"))
         return
     if path[0] in ("denied", "unable", "not_processed") and len(path) == 1:
-        st.warnings.append(f"{where}: a group row with numbers but no reason; not kept")
+        st.warnings.append(W.warning(W.STATS_ROW_AMBIGUOUS, f"{where}: a group row with numbers but no reason; not kept"))
         return
     if colmap:
         got = _positional(values, colmap, where, st)
@@ -223,9 +224,9 @@ def _application_row(row: Row, st: _State) -> None:
         st.apps[path] = {c: v.text for c, v in zip(L.APPLICATION_COLUMNS, vals, strict=True)}
     else:
         st.apps[path] = dict.fromkeys(L.APPLICATION_COLUMNS)
-        st.warnings.append(
-            f"{where}: {len(vals)} value cells for {len(L.APPLICATION_COLUMNS)} columns; "
-            "cannot tell which column is which, left null")
+        st.warnings.append(W.warning(
+            W.STATS_COLUMNS_MISMATCH, f"{where}: {len(vals)} value cells for {len(L.APPLICATION_COLUMNS)} columns; "
+            "cannot tell which column is which, left null"))
 
 
 def _review_row(row: Row, st: _State) -> None:
@@ -245,7 +246,8 @@ def _review_row(row: Row, st: _State) -> None:
     else:
         vals = _fit([c for c in values if not c.inherited], n)
         if len(vals) != n:
-            st.warnings.append(f"review_litigation: {len(vals)} value cells for {n} columns; left null")
+            st.warnings.append(W.warning(
+                W.STATS_COLUMNS_MISMATCH, f"review_litigation: {len(vals)} value cells for {n} columns; left null"))
             got = {}
         else:
             pairs = [(g, m) for g in L.REVIEW_GROUPS for m in L.REVIEW_MEASURES]
@@ -283,7 +285,7 @@ def _proactive_row(row: Row, st: _State) -> None:
             if h is None:
                 continue
             if out.get(h.text) and v.text and out[h.text] != v.text:
-                st.warnings.append(f"{where}: two values under {h.text!r}; the first is kept")
+                st.warnings.append(W.warning(W.STATS_CELL_AMBIGUOUS, f"{where}: two values under {h.text!r}; the first is kept"))
                 continue
             if not out.get(h.text):
                 out[h.text] = v.text
@@ -292,7 +294,8 @@ def _proactive_row(row: Row, st: _State) -> None:
         if len(vals) == len(st.pro_header):
             out = {h.text: v.text for h, v in zip(st.pro_header, vals, strict=True)}
         else:
-            st.warnings.append(f"{where}: {len(vals)} values for {len(st.pro_header)} columns; left null")
+            st.warnings.append(W.warning(
+                W.STATS_COLUMNS_MISMATCH, f"{where}: {len(vals)} values for {len(st.pro_header)} columns; left null"))
             out = dict.fromkeys(h.text for h in st.pro_header)
     st.proactive.append({"article": st.article, "item": item, "values": out})
 
@@ -308,7 +311,7 @@ def _template(st: _State) -> str:
     if any(_matches(L.TEMPLATE_2021_MARKERS, t) for t in st.labels_seen):
         return "2021"
     if not any(_matches(L.TEMPLATE_2019_MARKERS, t) for t in st.labels_seen):
-        st.warnings.append("template variant not identified from the tables; assuming 2019")
+        st.warnings.append(W.warning(W.STATS_TEMPLATE_ASSUMED, "template variant not identified from the tables; assuming 2019"))
     return "2019"
 
 
@@ -330,7 +333,8 @@ def _walk_safely(rows_of, source: str, st: _State) -> _State:
         _walk(rows_of(), st)
         return st
     except Exception as exc:  # a malformed input must not cost the report its record
-        return _State(warnings=[*st.warnings, f"statistics: {source} tables unreadable ({exc!r}); using text"])
+        return _State(warnings=[*st.warnings, W.warning(
+            W.STATS_TABLES_UNREADABLE, f"statistics: {source} tables unreadable ({exc!r}); using text")])
 
 
 def parse_statistics(tree: etree._Element | None, text: str,
@@ -354,5 +358,5 @@ def parse_statistics(tree: etree._Element | None, text: str,
         return build(_template(st), st.apps, st.review, st.proactive, st.warnings), st.warnings
     prose = prose_statistics(text or "")
     if prose is None and has_template_headings(text):
-        st.warnings.append(L.TABLES_NOT_READ_WARNING)
+        st.warnings.append(W.warning(W.STATS_TABLES_NOT_READ, L.TABLES_NOT_READ_WARNING))
     return prose, st.warnings

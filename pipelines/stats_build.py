@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from pipelines import warnings as W
 from pipelines.rules import statistics_labels as L
 from pipelines.tables import squash
 
@@ -55,7 +56,7 @@ def to_number(raw: str | None, where: str, bad: list[str], allow_float: bool) ->
 def _report_bad(table: str, bad: list[str], warnings: list[str]) -> None:
     if bad:
         shown = ", ".join(bad[:6]) + (f", … ({len(bad) - 6} more)" if len(bad) > 6 else "")
-        warnings.append(f"{table}: {len(bad)} cell(s) not a number, read as null: {shown}")
+        warnings.append(W.warning(W.STATS_NOT_A_NUMBER, f"{table}: {len(bad)} cell(s) not a number, read as null: {shown}"))
 
 
 def row_paths(template: str) -> list[Path_]:
@@ -95,7 +96,7 @@ def build(template: str, apps_raw: dict[Path_, dict], review_raw: dict | None, p
         raw = apps_raw.get(path) or {}
         rows[path] = {c: to_number(raw.get(c), f"{where}.{c}", bad, False) for c in L.APPLICATION_COLUMNS}
     if apps_raw and missing:
-        warnings.append("applications: rows not found, left null: " + ", ".join(missing))
+        warnings.append(W.warning(W.STATS_ROWS_MISSING, "applications: rows not found, left null: " + ", ".join(missing)))
     _report_bad("applications", bad, warnings)
 
     bad = []
@@ -134,7 +135,7 @@ def checks(rows: dict[Path_, dict], found: set[Path_], review: dict | None, warn
     def add(rule: str, ok: bool, detail: str) -> None:
         out.append({"rule": rule, "ok": ok})
         if not ok:
-            warnings.append(f"check failed: {rule} ({detail})")
+            warnings.append(W.warning(W.STATS_CHECK_FAILED, f"check failed: {rule} ({detail})"))
 
     # Each row: applicant columns sum to 总计. Blank cells count as 0 here (the template's blanks mean
     # none), but a row nobody could read is not checked.

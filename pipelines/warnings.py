@@ -26,6 +26,27 @@ YEAR_AFTER_PUBLISH_DATE = "year-after-publish-date"
 SITE_ID_OF_OTHER_HOST = "site-id-of-other-host"  # a copied 网站标识码: treated as a mirror
 NEEDS_OCR = "needs-ocr"  # a scanned document without a text layer
 ATTACHMENT_UNREADABLE = "attachment-unreadable"
+# Extraction and cleaning (pipelines/extract.py, pipelines/clean.py).
+EXTRACTION_FAILED = "extraction-failed"  # the container search raised: no text from the page
+IMAGE_ONLY = "image-only"  # the report text is in images, not extracted
+CLEANING_FAILED = "cleaning-failed"  # the cleaning pass raised: the raw text is kept
+NO_TEXT = "no-text"
+DOCSHARE_WRAPPER = "docshare-wrapper"  # a 天天文库-style wrapper removed
+DOCSHARE_CHUNKS = "docshare-chunks"  # numbered page chunks rejoined: maybe a partial preview
+MIRROR_PINYIN = "mirror-pinyin"  # a content-farm copy: pinyin annotations removed
+MIRROR_MOJIBAKE = "mirror-mojibake"  # GBK byte-shift runs re-decoded
+MIRROR_SIMPLIFIED = "mirror-simplified"  # converted back from Traditional
+MIRROR_NO_CONVERTER = "mirror-no-converter"  # no Traditional→Simplified converter installed
+# Template statistics (pipelines/statistics.py, pipelines/stats_build.py).
+STATS_CELL_AMBIGUOUS = "stats-cell-ambiguous"  # a value that cannot be placed: left null
+STATS_ROW_AMBIGUOUS = "stats-row-ambiguous"  # a row twice, or without a reason: one kept or none
+STATS_COLUMNS_MISMATCH = "stats-columns-mismatch"  # value cells do not match the columns: left null
+STATS_TEMPLATE_ASSUMED = "stats-template-assumed"  # template variant not identified
+STATS_TABLES_UNREADABLE = "stats-tables-unreadable"  # the table walk raised: the text is used
+STATS_TABLES_NOT_READ = "stats-tables-not-read"  # the template's tables are there, none was read
+STATS_NOT_A_NUMBER = "stats-not-a-number"
+STATS_ROWS_MISSING = "stats-rows-missing"
+STATS_CHECK_FAILED = "stats-check-failed"  # an arithmetic identity of the template does not hold
 
 
 class PageWarning(str):

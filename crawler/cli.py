@@ -186,16 +186,22 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _damage_exit(damage: list) -> int:
+    """One stderr line per damaged place the WARC reader skipped; exit 1 if there was any."""
+    for d in damage:
+        print(f"gongkai: damaged WARC {d.warc_file} at offset {d.offset}: {d.reason}", file=sys.stderr)
+    return 1 if damage else 0
+
+
 def _replay(args: argparse.Namespace) -> int:
     paths = warc_paths(args.warcs)
     check_output_file(args.out)
     from archive.replay import replay_to_jsonl
 
     count, damage = replay_to_jsonl(paths, args.out)
-    for d in damage:
-        print(f"gongkai: damaged WARC {d.warc_file} at offset {d.offset}: {d.reason}", file=sys.stderr)
+    code = _damage_exit(damage)
     print(f"gongkai: {count} reports from {len(paths)} WARC file(s) → {args.out}")
-    return 1 if damage else 0
+    return code
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -227,10 +233,9 @@ def _index(args: argparse.Namespace) -> int:
     out = args.out or job / "index.cdxj"
     check_output_file(out)
     count, damage = build_index(paths, out)
-    for d in damage:
-        print(f"gongkai: damaged WARC {d.warc_file} at offset {d.offset}: {d.reason}", file=sys.stderr)
+    code = _damage_exit(damage)
     print(f"gongkai: {count} index lines from {len(paths)} WARC file(s) → {out}")
-    return 1 if damage else 0
+    return code
 
 
 def _export_wacz(args: argparse.Namespace) -> int:
@@ -240,10 +245,9 @@ def _export_wacz(args: argparse.Namespace) -> int:
     from archive.wacz import export_wacz
 
     target, damage = export_wacz(job, args.out)
-    for d in damage:
-        print(f"gongkai: damaged WARC {d.warc_file} at offset {d.offset}: {d.reason}", file=sys.stderr)
+    code = _damage_exit(damage)
     print(f"gongkai: WACZ → {target}")
-    return 1 if damage else 0
+    return code
 
 
 def _version() -> str:

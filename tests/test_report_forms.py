@@ -86,16 +86,9 @@ def test_doc_tables_by_libreoffice(office_files):
 
 def test_scan_of_a_real_page_is_ocred_into_statistics(tmp_path):
     """Page 4 of the real Hongze 2023 report (its review table), printed to an image-only PDF."""
-    import pymupdf
-
     src = SHARED / "corpus" / "real-reports" / "pdf" / "real-01-hongze-2023.pdf"
     assert src.is_file(), f"shared material missing: {src}"
-    page_pdf, scan = tmp_path / "p4.pdf", tmp_path / "p4-scan.pdf"
-    with pymupdf.open(str(src)) as doc:
-        one = pymupdf.open()
-        one.insert_pdf(doc, from_page=3, to_page=3)
-        one.save(str(page_pdf))
-    report_forms.to_scan(page_pdf, scan)
+    scan = report_forms.scan_of_page(src, 3, tmp_path)
     result = extract_attachment_text(scan.read_bytes(), "http://www.hongze.gov.cn/nb2023-scan.pdf")
     assert result.text_source == "ocr" and not result.needs_ocr
     assert result.ocr_confidence is not None and result.ocr_confidence > rules.OCR_MIN_CONFIDENCE
@@ -111,15 +104,8 @@ def test_scan_of_a_real_page_is_ocred_into_statistics(tmp_path):
 
 
 def test_scan_with_ocr_off_needs_ocr(tmp_path, monkeypatch):
-    import pymupdf
-
     src = SHARED / "corpus" / "real-reports" / "pdf" / "real-02-hongze-2024.pdf"
-    page_pdf, scan = tmp_path / "p1.pdf", tmp_path / "p1-scan.pdf"
-    with pymupdf.open(str(src)) as doc:
-        one = pymupdf.open()
-        one.insert_pdf(doc, from_page=0, to_page=0)
-        one.save(str(page_pdf))
-    report_forms.to_scan(page_pdf, scan)
+    scan = report_forms.scan_of_page(src, 0, tmp_path)
     monkeypatch.setenv(rules.OCR_ENV, "off")
     result = extract_attachment_text(scan.read_bytes(), "http://www.hongze.gov.cn/nb2024-scan.pdf")
     assert result.needs_ocr and result.text == "" and result.text_source is None

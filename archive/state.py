@@ -18,6 +18,7 @@ the report digests always agree with each other.
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,7 +34,7 @@ CREATE TABLE IF NOT EXISTS crawls (
     reason TEXT,
     runs INTEGER NOT NULL DEFAULT 1        -- 1 + how many times it was resumed
 );
-CREATE TABLE IF NOT EXISTS pages (
+CREATE TABLE IF NOT EXISTS pages (       -- per capture key (the URL for GET/HEAD)
     url TEXT PRIMARY KEY,
     status INTEGER,
     payload_digest TEXT,                   -- of the payload as received (still Content-Encoded)
@@ -43,15 +44,16 @@ CREATE TABLE IF NOT EXISTS pages (
     last_seen TEXT NOT NULL,
     last_crawl TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS fulls (         -- last full response record per URL and status: what a
-    url TEXT NOT NULL,                     -- revisit refers to (per status, so a transient 503 does
-    status INTEGER NOT NULL,               -- not make the 200 after it look new)
+CREATE TABLE IF NOT EXISTS fulls (         -- last full response record per capture key and status:
+    capture_key TEXT NOT NULL,             -- what a revisit refers to (per status, so a transient 503
+    url TEXT NOT NULL,                     -- does not make the 200 after it look new); the key is
+    status INTEGER NOT NULL,               -- capture_key(): URL, or method+URL+sha1(body) for a POST
     payload_digest TEXT NOT NULL,
     warc_file TEXT NOT NULL,
     warc_offset INTEGER NOT NULL,
     warc_record_id TEXT NOT NULL,
     warc_date TEXT NOT NULL,               -- its WARC-Date, full precision
-    PRIMARY KEY (url, status)
+    PRIMARY KEY (capture_key, status)
 );
 CREATE TABLE IF NOT EXISTS captures (      -- status history: one row per archived response
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -85,6 +87,16 @@ CREATE TABLE IF NOT EXISTS views (         -- view-count history of report pages
 """
 
 
+def capture_key(method: str, url: str, body: bytes | None = b"") -> str:
+    """What identifies one capture of a crawl: the URL for GET/HEAD; for any other method the
+    method, URL and SHA-1 of the body, so the pages of a POST list (one URL, bodies p=1, p=2, …)
+    are captures of their own (pywb's `__wb_method=post&…` CDXJ key is the same idea)."""
+    method = (method or "GET").upper()
+    if method in ("GET", "HEAD"):
+        return url
+    return f"{url}#{method}:{hashlib.sha1(body or b'').hexdigest()}"
+
+
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -101,8 +113,9 @@ class PageState:
 
 @dataclass(frozen=True)
 class FullCapture:
-    """The last full response record of a URL with a given status: what a revisit refers to."""
+    """The last full response record of a capture key with a given status: what a revisit refers to."""
 
+    capture_key: str
     url: str
     status: int
     payload_digest: str
@@ -160,6 +173,21 @@ class CrawlState:
             self.db.execute("ALTER TABLE captures ADD COLUMN request_fp TEXT")
         self.db.execute("CREATE INDEX IF NOT EXISTS captures_by_request ON captures (crawl_id, request_fp)")
         self.db.execute("CREATE INDEX IF NOT EXISTS captures_by_file ON captures (warc_file, warc_offset)")
+        columns = {row["name"] for row in self.db.execute("PRAGMA table_info(fulls)")}
+        if "capture_key" not in columns:
+            # Before POST bodies were part of the key, fulls was keyed by (url, status). The primary
+            # key changes, so the table is rebuilt; old rows keep their URL as key (what a GET
+            # asks for; an old POST row then never matches a POST again and is simply re-captured).
+            self.db.executescript("""
+                BEGIN;
+                ALTER TABLE fulls RENAME TO fulls_by_url;
+                CREATE TABLE fulls (capture_key TEXT NOT NULL, url TEXT NOT NULL, status INTEGER NOT NULL,
+                    payload_digest TEXT NOT NULL, warc_file TEXT NOT NULL, warc_offset INTEGER NOT NULL,
+                    warc_record_id TEXT NOT NULL, warc_date TEXT NOT NULL, PRIMARY KEY (capture_key, status));
+                INSERT INTO fulls SELECT url, url, status, payload_digest, warc_file, warc_offset,
+                    warc_record_id, warc_date FROM fulls_by_url;
+                DROP TABLE fulls_by_url;
+                COMMIT;""")
 
     def write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
         """Run one write inside the open batch (opened on demand); `commit()` makes it durable."""
@@ -211,29 +239,34 @@ class CrawlState:
 
     # -- pages and captures ----------------------------------------------------------------------
     def page(self, url: str) -> PageState | None:
+        """The latest state of a capture key (`capture_key()`; a GET's key is its URL)."""
         row = self.db.execute(
             "SELECT url, status, payload_digest, etag, last_modified, last_crawl FROM pages WHERE url = ?",
             (url,)).fetchone()
         return PageState(**dict(row)) if row else None
 
-    def full_capture(self, url: str, status: int = 200) -> FullCapture | None:
-        row = self.db.execute("SELECT * FROM fulls WHERE url = ? AND status = ?", (url, status)).fetchone()
+    def full_capture(self, key: str, status: int = 200) -> FullCapture | None:
+        """The last full capture of `key` (`capture_key()`: a GET's key is its URL) with `status`."""
+        row = self.db.execute("SELECT * FROM fulls WHERE capture_key = ? AND status = ?", (key, status)).fetchone()
         return FullCapture(**dict(row)) if row else None
 
     def record_capture(
         self, url: str, *, status: int, kind: str, fetched_at: str, payload_digest: str | None,
         warc_file: str, warc_offset: int, warc_record_id: str, warc_date: str | None = None,
         etag: str | None = None, last_modified: str | None = None, request_fp: str | None = None,
+        key: str | None = None,
     ) -> None:
         """One archived response: history row, and the page's latest state.
 
         `kind` is "response" (a full record: it becomes the URL's full capture for its status),
         "revisit" or "not-modified" (a revisit written for a 304). A full capture's validators
         replace the old ones; a revisit keeps the old ones unless the server sent new ones.
-        Committed at once, with everything batched before it: the record is in the WARC already,
+        `key` is the request's `capture_key()` (default: the URL, as for a GET): the full capture and
+        the page state are kept per key, the history row per URL. Committed at once, with everything batched before it: the record is in the WARC already,
         and a resumed crawl must know it is, or it would fetch and archive it a second time.
         """
         crawl = self.crawl_id
+        key = key or url
         full = kind == "response"
         short = fetched_at[:19] + "Z"
         self.write(
@@ -243,9 +276,9 @@ class CrawlState:
              request_fp))
         if full and payload_digest:
             self.write(
-                "INSERT OR REPLACE INTO fulls (url, status, payload_digest, warc_file, warc_offset, "
-                "warc_record_id, warc_date) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (url, status, payload_digest, warc_file, warc_offset, warc_record_id, warc_date or fetched_at))
+                "INSERT OR REPLACE INTO fulls (capture_key, url, status, payload_digest, warc_file, "
+                "warc_offset, warc_record_id, warc_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, url, status, payload_digest, warc_file, warc_offset, warc_record_id, warc_date or fetched_at))
         self.write(
             """INSERT INTO pages (url, status, payload_digest, etag, last_modified, first_seen, last_seen,
                    last_crawl) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -255,7 +288,7 @@ class CrawlState:
                    last_modified = COALESCE(excluded.last_modified,
                                             CASE WHEN ? THEN NULL ELSE pages.last_modified END),
                    last_seen = excluded.last_seen, last_crawl = excluded.last_crawl""",
-            (url, status, payload_digest, etag, last_modified, short, short, crawl, full, full))
+            (key, status, payload_digest, etag, last_modified, short, short, crawl, full, full))
         self.commit()
 
     def captures_in_crawl(self, url: str, crawl_id: str | None = None) -> list[Capture]:

@@ -28,7 +28,7 @@ from twisted.internet import task
 
 from archive.frontier import FrontierJournal
 from archive.reconcile import unrecorded_captures
-from archive.state import CrawlState
+from archive.state import CrawlState, capture_key
 from archive.warcwriter import RotatingWarcWriter, recover_open_files
 
 logger = logging.getLogger(__name__)
@@ -100,7 +100,8 @@ class CrawlJob:
                     cap.url, status=cap.status, kind=cap.kind, fetched_at=cap.warc_date, warc_date=cap.warc_date,
                     payload_digest=cap.payload_digest, warc_file=warc_file, warc_offset=cap.warc_offset,
                     warc_record_id=cap.warc_record_id, etag=cap.etag, last_modified=cap.last_modified,
-                    request_fp=fingerprinter.fingerprint(request).hex())
+                    request_fp=fingerprinter.fingerprint(request).hex(),
+                    key=capture_key(cap.method, cap.url, cap.request_body))
                 logger.info("Resume: recorded %s (archived at %s#%d before the kill)", cap.url, warc_file,
                             cap.warc_offset)
                 self.crawler.stats.inc_value("gongkai/resume/unrecorded_captures")

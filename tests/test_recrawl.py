@@ -216,3 +216,72 @@ def test_crawl_report_shows_the_changes(job):
     assert job["unlinked"] in removed and "not_linked" in removed
     assert len(doc.xpath('//table[@id="crawls"]/tbody/tr')) == 2
     assert doc.xpath('//img[@id="chart-views"]') and doc.xpath('//img[@id="chart-changes"]')
+
+
+# --- POST lists: one URL, one capture per body -----------------------------------------------------
+def test_two_post_bodies_to_one_url_are_two_captures(tmp_path):
+    from archive.state import CrawlState, capture_key
+
+    state = CrawlState(tmp_path)
+    state.begin()
+    url = "http://www.x.gov.cn/dynlist/q"
+    p1, p2 = capture_key("POST", url, b"c=1&p=1"), capture_key("POST", url, b"c=1&p=2")
+    assert p1 != p2 and capture_key("GET", url) == url and capture_key("post", url, b"c=1&p=1") == p1
+    for n, key in enumerate((p1, p2)):
+        state.record_capture(url, status=200, kind="response", fetched_at="2026-01-01T00:00:00Z",
+                             payload_digest=f"sha1:{n}", warc_file="w.warc.gz", warc_offset=n,
+                             warc_record_id=f"<urn:uuid:{n}>", key=key)
+    assert state.full_capture(p1).payload_digest == "sha1:0"
+    assert state.full_capture(p2).payload_digest == "sha1:1"
+    assert state.full_capture(url) is None  # a GET of the URL has no capture
+
+
+def test_state_with_url_keyed_fulls_is_migrated(tmp_path):
+    from archive.state import CrawlState
+
+    db = sqlite3.connect(tmp_path / "state.sqlite")
+    db.executescript("""CREATE TABLE fulls (url TEXT NOT NULL, status INTEGER NOT NULL, payload_digest TEXT NOT NULL,
+        warc_file TEXT NOT NULL, warc_offset INTEGER NOT NULL, warc_record_id TEXT NOT NULL,
+        warc_date TEXT NOT NULL, PRIMARY KEY (url, status));
+        INSERT INTO fulls VALUES ('http://a/', 200, 'sha1:X', 'w.warc.gz', 7, '<urn:uuid:1>', '2026-01-01T00:00:00Z');""")
+    db.close()
+    full = CrawlState(tmp_path).full_capture("http://a/")
+    assert (full.capture_key, full.payload_digest, full.warc_offset) == ("http://a/", "sha1:X", 7)
+
+
+@pytest.fixture(scope="module")
+def post_job(tmp_path_factory) -> Path:
+    """Two crawls of a generated portal whose report list only a browser draws, by POSTs to one URL."""
+    from tests.fixtureweb.generated import GeneratedWeb, plan_for
+
+    assert plan_for(3).list_mechanism == "browser_only"
+    out = tmp_path_factory.mktemp("postlist") / "job"
+    gen = GeneratedWeb([3])
+    with gen.serve() as web:
+        run_crawl(web, out, timeout=240)
+        run_crawl(web, out, timeout=240)
+    return out
+
+
+def test_second_crawl_revisits_every_unchanged_post_page(post_job):
+    from warcio.archiveiterator import ArchiveIterator
+
+    db = _state(post_job)
+    first, second = [r["crawl_id"] for r in db.execute("SELECT crawl_id FROM crawls ORDER BY crawl_id")]
+    posts = {}  # crawl -> {request body: (kind, payload digest)}
+    for path in sorted((post_job / "warc").glob("*.warc.gz")):
+        bodies = {}
+        with path.open("rb") as fh:
+            for rec in ArchiveIterator(fh):
+                h = rec.rec_headers
+                if rec.rec_type == "request" and rec.http_headers.protocol == "POST":
+                    bodies[h.get_header("WARC-Concurrent-To")] = rec.content_stream().read()
+        for rid, body in bodies.items():
+            row = db.execute("SELECT crawl_id, kind, payload_digest FROM captures WHERE warc_record_id = ?",
+                             (rid,)).fetchone()
+            posts.setdefault(row["crawl_id"], {})[body] = (row["kind"], row["payload_digest"])
+    assert len(posts[first]) >= 2, "the browser-only list was not paged by POSTs to one URL"
+    assert all(kind == "response" for kind, _ in posts[first].values())  # one capture per body
+    unchanged = [b for b, (_, d) in posts[second].items() if posts[first].get(b, (None, None))[1] == d]
+    assert len(unchanged) >= 2
+    assert [b for b in unchanged if posts[second][b][0] != "revisit"] == []

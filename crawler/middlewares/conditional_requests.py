@@ -52,7 +52,7 @@ class ConditionalRequestsMiddleware:
         page = self.state.page(request.url)
         if page is None or page.status != 200 or not (page.etag or page.last_modified):
             return
-        if self.state.full_capture(request.url, 200) is None:
+        if self.state.full_capture(request.url, 200) is None:  # a GET's capture key is its URL
             return  # nothing to stand in for the body a 304 would not send
         if page.etag:
             request.headers[b"If-None-Match"] = page.etag

@@ -8,7 +8,9 @@ On the way out it runs last, so the archived request head carries every header S
 The pointer to the record is left in request.meta["warc"] for the pipeline's JSON line.
 
 What is written (archive/revisit.py has the policy):
-- payload byte-identical to the URL's last full capture → a revisit record (no payload);
+- payload byte-identical to the last full capture of the same capture key (archive/state.py
+  capture_key: the URL, or for a POST method+URL+sha1(body), so list page 2 is never compared
+  with page 1) and status → a revisit record (no payload);
 - 304 to our conditional request → a revisit whose HTTP head is the stored response's freshened by
   the 304's headers; the stored response then goes on down the chain in place of the 304, so the
   spider still gets the body to find links in;
@@ -31,6 +33,7 @@ from scrapy.responsetypes import responsetypes
 
 from archive.exchange import request_head, response_head
 from archive.revisit import RecordNotFound, load_exchange, location, not_modified_head, payload_digest
+from archive.state import capture_key
 from archive.warcwriter import RecordPointer, RotatingWarcWriter
 from crawler.job import CrawlJob
 
@@ -119,7 +122,8 @@ class WarcCaptureMiddleware:
         body = response.body
         digest = payload_digest(body)
         req_head, resp_head = self._heads(request, response, len(body))
-        prev = self.state.full_capture(request.url, response.status) if self.revisits else None
+        key = capture_key(request.method, request.url, request.body)
+        prev = self.state.full_capture(key, response.status) if self.revisits else None
         if prev is not None and prev.payload_digest == digest and (self.out_dir / prev.warc_file).exists():
             pointer = self.writer.write_revisit(
                 response.url, req_head, resp_head, payload_digest=digest, refers_to_uri=request.url,
@@ -139,7 +143,7 @@ class WarcCaptureMiddleware:
         return response
 
     def _not_modified(self, request: Request, response: Response, fetched_at: str) -> Response:
-        prev = self.state.full_capture(request.url, 200)
+        prev = self.state.full_capture(capture_key(request.method, request.url, request.body), 200)
         try:
             if prev is None:
                 raise RecordNotFound("no full capture in the state")
@@ -174,7 +178,8 @@ class WarcCaptureMiddleware:
                 warc_date=fetched_at, payload_digest=digest, warc_file=pointer.warc_file, warc_offset=pointer.offset,
                 warc_record_id=pointer.record_id, etag=pairs.get("etag"),
                 last_modified=pairs.get("last-modified"),
-                request_fp=self.fingerprinter.fingerprint(request).hex())
+                request_fp=self.fingerprinter.fingerprint(request).hex(),
+                key=capture_key(request.method, request.url, request.body))
         except Exception as exc:  # sqlite3.OperationalError on a full disk
             self._fail(request.url, OSError(str(exc)))
             raise IgnoreRequest(f"state write failed: {exc}") from exc

@@ -2,7 +2,7 @@
 
 What to ask and how to read the answer is pipelines/endpoints.py (replay reads the same answers
 from WARCs); this module only turns its `EndpointCall`s into requests and responses into answers:
-- counter_request(page, tree) -> Request | None; counter_result(response) -> CounterAnswer.
+- request_for(call) -> Request: any EndpointCall (the spider's counter steps from pipelines/completion.py).
 - list_requests(page, tree) -> list[Request]: list endpoints found in a column page's static HTML.
 - links_from_list_response(response) -> list[Link]; next_list_requests(response) -> list[Request].
 
@@ -19,13 +19,12 @@ from crawler import settings as defaults
 from pipelines import endpoints as pure
 from pipelines.endpoints import EndpointCall, counter_url, parse_count
 from pipelines.links import Link
-from pipelines.page import CounterAnswer, FetchedPage
+from pipelines.page import FetchedPage
 
-__all__ = ["counter_url", "parse_count", "request_for", "counter_request", "counter_result", "list_requests",
+__all__ = ["counter_url", "parse_count", "request_for", "list_requests",
            "links_from_list_response", "next_list_requests"]
 
-# Request meta keys: the counter URL asked, and how a list endpoint's next page is asked for.
-META_COUNTER_SOURCE = "counter_source"
+# Request meta key: how a list endpoint's next page is asked for.
 META_PAGING = "endpoint"
 
 
@@ -35,16 +34,6 @@ def request_for(call: EndpointCall, **kwargs) -> Request:
         meta[META_PAGING] = call.paging
     return Request(call.url, method=call.method, body=call.body or None, headers=call.headers or None,
                    dont_filter=True, meta=meta, **kwargs)
-
-
-def counter_request(page: FetchedPage, tree: etree._Element) -> Request | None:
-    call = pure.counter_call(page, tree)
-    return request_for(call, meta={META_COUNTER_SOURCE: call.url}) if call else None
-
-
-def counter_result(response: Response) -> CounterAnswer:
-    source = response.meta.get(META_COUNTER_SOURCE) or response.url
-    return pure.counter_answer(source, response.body, response.headers.get("Content-Type", b"").decode("latin-1"))
 
 
 def list_requests(page: FetchedPage, tree: etree._Element) -> list[Request]:

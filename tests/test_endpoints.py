@@ -9,6 +9,9 @@ import pytest
 from scrapy.http import Request, TextResponse
 
 from crawler import endpoints
+from crawler.spiders.reports import ReportsSpider
+from pipelines import completion
+from pipelines.document import parse_page
 from pipelines.page import FetchedPage
 from tests.conftest import shared
 
@@ -38,8 +41,13 @@ def test_vsb_dynclicks_on_a_real_page() -> None:
     ("<script src='/system/resource/js/dynclicks.js'></script>", None),  # a library, not the counter
 ])
 def test_counter_urls(html: str, url: str | None) -> None:
-    page, tree = _page(f"<html><body>{html}</body></html>")
-    req = endpoints.counter_request(page, tree)
+    # The request the spider makes: the counter step of a report page's completion plan.
+    title = "<h1>西峰区人民政府2023年政府信息公开工作年度报告</h1>"
+    page, _tree = _page(f"<html><head><title>{title[4:-5]}</title></head><body>{title}{html}</body></html>")
+    steps = completion.plan(page, parse_page(page), attachments=False)
+    spider = ReportsSpider(start_urls=page.url)
+    req = next(spider._next_step(page, steps))
+    req = req if isinstance(req, Request) else None
     assert (req.url if req else None) == url
     if req:
         assert req.dont_filter and req.headers.get("Referer") == page.url.encode()

@@ -33,10 +33,12 @@ from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from typing import Any
 
+from pipelines import attachments
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_TARGET = "pipelines.report:build_report"
-IN_WORKER_ENV = "GONGKAI_EXTRACT_WORKER"
+IN_WORKER_ENV = attachments.IN_EXTRACT_WORKER_ENV
 
 
 class WorkerFailure(Exception):
@@ -47,14 +49,15 @@ class WorkerFailure(Exception):
         self.reason = reason
 
 
-def default_workers() -> int:
+def default_workers(most: int | None = None) -> int:
     """One worker per core this process may run on, but one: the reactor (fetching, link finding,
-    WARC writing) keeps a core of its own. Each worker costs ~100 MB resident (the pipelines loaded)."""
+    WARC writing) keeps a core of its own; never more than `most`. Each worker costs ~100 MB
+    resident (the pipelines loaded) and converts its pages' attachments in its own process."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
-    return max(1, cores - 1)
+    return max(1, min(cores - 1, most or cores))
 
 
 def _resolve(target: str) -> Callable[[Any], Any]:
@@ -66,7 +69,7 @@ def _worker_main(conn: Connection, target: str) -> None:
     """A worker's whole life: receive a page, answer ("ok", result) or ("error", repr), repeat."""
     # Code that would otherwise isolate itself in a subprocess (attachment conversion) may see that
     # it already runs in a worker this pool kills and replaces on a timeout or a crash.
-    os.environ[IN_WORKER_ENV] = "1"
+    attachments.enter_extract_worker()
     fn = _resolve(target)
     while True:
         try:
@@ -92,6 +95,7 @@ class _Worker:
                                    name="gongkai-extract")
         self.process.start()
         child.close()
+        self.pages = 0  # pages this process has extracted: it is retired after the pool's recycle_after
 
     @property
     def pid(self) -> int | None:
@@ -120,12 +124,17 @@ class ExtractPool:
     """
 
     def __init__(self, workers: int | None = None, *, timeout: float = 120.0, target: str = DEFAULT_TARGET,
-                 retries: int = 1) -> None:
+                 retries: int = 1, recycle_after: int = 0) -> None:
         self.size = workers or default_workers()
         self.timeout = timeout
         self.retries = retries
         self.target = target
+        # A worker is stopped after this many pages (0: never) and the next page starts a fresh one,
+        # so what a long crawl leaves in its heap (parser caches, fragmentation) is given back.
+        self.recycle_after = recycle_after
         self.replaced = 0  # workers killed and started again (died or timed out)
+        self.recycled = 0  # workers retired after recycle_after pages
+        self.started = 0  # worker processes started; none before the first page (they start lazily)
         self._ctx = multiprocessing.get_context("spawn")
         self._tasks: queue.Queue = queue.Queue()
         self._workers: list[_Worker | None] = [None] * self.size
@@ -173,7 +182,17 @@ class ExtractPool:
                 if worker is not None:
                     worker.kill()
                 worker = self._workers[i] = _Worker(self._ctx, self.target)
+                self.started += 1
             return worker
+
+    def _recycle(self, i: int) -> None:
+        with self._lock:
+            worker = self._workers[i]
+            if worker is None or worker.pages < self.recycle_after:
+                return
+            self._workers[i] = None
+            self.recycled += 1
+        worker.stop()
 
     def _replace(self, i: int) -> None:
         with self._lock:
@@ -208,6 +227,8 @@ class ExtractPool:
                 self._replace(i)
             else:
                 future.set_exception(WorkerFailure(failure))
+            if self.recycle_after:  # after the answer is out: a stop waits for the process to exit
+                self._recycle(i)
 
     def _run(self, i: int, task: Any, timeout: float) -> tuple[str, Any]:
         """("ok", result) | ("error", text) | ("lost", why) when the worker died or hung."""
@@ -223,6 +244,7 @@ class ExtractPool:
                 return "lost", f"timed out after {timeout:.0f} s (pid {worker.pid})"
             try:
                 if worker.conn.poll(min(left, 1.0)):
+                    worker.pages += 1
                     return worker.conn.recv()
             except (EOFError, OSError):
                 return "lost", self._death(worker)

@@ -118,6 +118,12 @@ GONGKAI_REPORT_HTML = True
 GONGKAI_EXTRACT_WORKERS = None
 GONGKAI_EXTRACT_TIMEOUT = 120.0
 GONGKAI_EXTRACT_TIMEOUT_PER_ATTACHMENT = 90.0  # added to the page's limit for each file it carries
+# The default pool size (GONGKAI_EXTRACT_WORKERS = None) never exceeds these: each worker is ~100 MB
+# and converts its pages' attachments itself; with the browser (chromium + driver ~400 MB) one.
+GONGKAI_EXTRACT_MAX_WORKERS = 3
+GONGKAI_EXTRACT_MAX_WORKERS_WITH_BROWSER = 1
+# A worker is replaced by a fresh process after this many pages (0 = never): its heap stays small.
+GONGKAI_EXTRACT_RECYCLE_PAGES = 200
 # Distributed crawl (`--workers N`, `gongkai worker`; crawler/distributed/): a worker whose heartbeat
 # is older than the TTL (s) is dead and its in-flight requests return to the queue; an idle worker
 # looks for new work every POLL (s); a download waiting for its host's shared lease retries every

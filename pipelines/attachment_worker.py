@@ -79,6 +79,15 @@ def pdf_result(path: str) -> dict:
 def worker_main(argv: list[str]) -> int:
     path, media_type, mem, timeout = argv[0], argv[1], int(argv[2]), float(argv[3])
     limit_memory(mem)
+    result = parse_file(path, media_type, mem, timeout)
+    sys.stdout.buffer.write(json.dumps(result, ensure_ascii=False).encode("utf-8"))
+    return 0
+
+
+def parse_file(path: str, media_type: str, mem: int, timeout: float) -> dict:
+    """The worker's answer for one file, whichever process runs it (this worker, or an extraction
+    worker of the crawl that converts in its own process: pipelines/attachments.py). Never raises
+    an Exception; `mem` is the address-space cap the caller set, named in the MemoryError warning."""
     try:
         if media_type == rules.PDF:
             result = pdf_result(path)
@@ -102,5 +111,4 @@ def worker_main(argv: list[str]) -> int:
     if len(text) > rules.MAX_TEXT_CHARS:
         result["text"] = text[: rules.MAX_TEXT_CHARS]
         result["warnings"].append(f"attachment: text cut at {rules.MAX_TEXT_CHARS} characters")
-    sys.stdout.buffer.write(json.dumps(result, ensure_ascii=False).encode("utf-8"))
-    return 0
+    return result

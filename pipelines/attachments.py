@@ -9,6 +9,13 @@ pipelines/pdf_tables.py, pipelines/ocr.py, pipelines/office_text.py; the worker:
 limit, because pdfminer on a pathological PDF can loop for minutes or grow without bound, and the crawl
 must not hang or be OOM-killed for one bad file. The call blocks up to `timeout` seconds: from Twisted
 code run it in a thread (deferToThread). See docs/attachments.md.
+
+Inside an extraction worker of the crawl (crawler/extract_pool.py sets IN_EXTRACT_WORKER_ENV) the
+file is parsed in that worker instead: it already is a separate process that the pool kills and
+replaces when a page overruns its limit (page + per-attachment seconds), so a second interpreter
+per file (~90 MB and ~0.3 s CPU before any parsing) buys nothing. The same guards hold there: the
+size and zip-bomb checks run first, the worker caps its own address space (`enter_extract_worker`),
+and a SIGALRM stops a parse at `timeout` with the same warning the subprocess path gives.
 """
 
 from __future__ import annotations
@@ -20,19 +27,37 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pipelines.attachment_worker import limit_memory as _limit_memory  # noqa: F401  (tests cap memory with it)
-from pipelines.attachment_worker import worker_main
+from pipelines.attachment_worker import parse_file, worker_main
 from pipelines.office_text import _antiword_tables, _doc_text, _docx_text  # noqa: F401  (re-exported)
 from pipelines.rules import attachments as rules
 from pipelines.tables import TableSpec
 from pipelines.text_clean import clean_text  # noqa: F401  (re-exported)
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# Set to "1" in the crawl's extraction workers: attachments are then parsed in that process.
+IN_EXTRACT_WORKER_ENV = "GONGKAI_EXTRACT_WORKER"
+
+
+def enter_extract_worker() -> None:
+    """Called once at the start of an extraction worker: parse attachments here, and cap this
+    process's address space as the per-file converter would be capped."""
+    os.environ[IN_EXTRACT_WORKER_ENV] = "1"
+    _limit_memory(rules.WORKER_MEMORY_BYTES)
+
+
+def _in_extract_worker() -> bool:
+    return os.environ.get(IN_EXTRACT_WORKER_ENV) == "1"
+
+
+class _ParseTimeout(BaseException):
+    """Raised by SIGALRM in an in-process parse; a BaseException so parsers' `except Exception` keep out."""
 
 
 @dataclass
@@ -176,8 +201,36 @@ def _worker_command(path: str, media_type: str, timeout: float) -> list[str]:
             str(rules.WORKER_MEMORY_BYTES), str(timeout)]
 
 
+def _result(raw: dict) -> dict:
+    return {"text": str(raw.get("text", "")), "needs_ocr": bool(raw.get("needs_ocr")),
+            "warnings": [str(w) for w in raw.get("warnings", [])],
+            "tables": _tables(raw.get("tables")), "text_source": raw.get("text_source"),
+            "ocr_confidence": raw.get("ocr_confidence")}
+
+
+def _parse_here(path: str, media_type: str, timeout: float) -> dict:
+    """parse_file in this process, stopped by SIGALRM at `timeout` when this is the main thread
+    (elsewhere the extraction pool's own per-page limit is the bound)."""
+    if threading.current_thread() is not threading.main_thread():
+        return _result(parse_file(path, media_type, rules.WORKER_MEMORY_BYTES, timeout))
+
+    def alarm(signum: int, frame: object) -> None:
+        raise _ParseTimeout
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        return _result(parse_file(path, media_type, rules.WORKER_MEMORY_BYTES, timeout))
+    except _ParseTimeout:
+        return _result({"warnings": [f"attachment: parsing stopped after the {timeout:g} s timeout"]})
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _run_worker(body: bytes, media_type: str, timeout: float) -> dict:
-    """Parse `body` in a child process; kill its whole process group at `timeout` seconds."""
+    """Parse `body` in a child process (in this one inside an extraction worker); kill the child's
+    whole process group at `timeout` seconds."""
     fail = {"text": "", "needs_ocr": False, "warnings": [], "tables": [], "text_source": None,
             "ocr_confidence": None}
     env = dict(os.environ)
@@ -190,6 +243,8 @@ def _run_worker(body: bytes, media_type: str, timeout: float) -> dict:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(body)
+        if _in_extract_worker():
+            return _parse_here(path, media_type, timeout)
         # New session: antiword/catdoc run as grandchildren and must die with the worker.
         proc = subprocess.Popen(
             _worker_command(path, media_type, timeout), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -210,11 +265,7 @@ def _run_worker(body: bytes, media_type: str, timeout: float) -> dict:
                    else f"exit {proc.returncode}")
             fail["warnings"].append(f"attachment: worker failed ({how}) {last[0][:200]}".rstrip())
             return fail
-        result = json.loads(out.decode("utf-8"))
-        return {"text": str(result.get("text", "")), "needs_ocr": bool(result.get("needs_ocr")),
-                "warnings": [str(w) for w in result.get("warnings", [])],
-                "tables": _tables(result.get("tables")), "text_source": result.get("text_source"),
-                "ocr_confidence": result.get("ocr_confidence")}
+        return _result(json.loads(out.decode("utf-8")))
     finally:
         try:
             os.unlink(path)

@@ -7,10 +7,15 @@ gridSpan as colspan and a vMerge run as rowspan, so the statistics walk reads th
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
+from collections.abc import Iterator
 
 from pipelines.rules import attachments as rules
 from pipelines.tables import TableSpec
@@ -133,6 +138,47 @@ def docx_table_spec(tbl: object) -> TableSpec:
     return spec
 
 
+# One lock file per user on this machine: at most one soffice (~200 MB resident) runs at a time,
+# whichever extraction worker or converter process of whichever crawl wants it.
+_LIBREOFFICE_LOCK = os.path.join(tempfile.gettempdir(), f"gongkai-libreoffice-{os.getuid()}.lock")
+
+
+@contextlib.contextmanager
+def _one_libreoffice(timeout: float) -> Iterator[bool]:
+    """Hold the LibreOffice lock (yields True), or yield False after waiting `timeout` seconds."""
+    with open(_LIBREOFFICE_LOCK, "a") as fh:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.1)
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _run_group(command: list[str], timeout: float) -> int | None:
+    """Run `command` in a session of its own; its exit code, or None when it overran `timeout`.
+    The whole group is killed on the way out whatever happened: `soffice` is a launcher whose
+    soffice.bin child would outlive a kill of the launcher alone."""
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        return proc.wait(timeout=max(timeout, 0.1))
+    except subprocess.TimeoutExpired:
+        return None
+    finally:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def doc_tables(path: str, timeout: float) -> tuple[list[TableSpec], str, list[str]]:
     """Tables and text of a .doc/.wps by LibreOffice's layout: convert to DOCX and read that (antiword
     prints a table with merged cells as broken rows or drops it)."""
@@ -143,13 +189,16 @@ def doc_tables(path: str, timeout: float) -> tuple[list[TableSpec], str, list[st
         profile = f"-env:UserInstallation=file://{tmp}/profile"
         src = os.path.join(tmp, "in" + os.path.splitext(path)[1])
         shutil.copyfile(path, src)
-        try:
-            done = subprocess.run([*rules.LIBREOFFICE_COMMAND, profile, "--outdir", tmp, src],
-                                  capture_output=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
+        started = time.monotonic()
+        with _one_libreoffice(timeout) as got:
+            if not got:
+                return [], "", ["doc: another LibreOffice conversion held the lock too long; tables not read"]
+            returncode = _run_group([*rules.LIBREOFFICE_COMMAND, profile, "--outdir", tmp, src],
+                                    timeout - (time.monotonic() - started))
+        if returncode is None:
             return [], "", ["doc: LibreOffice timed out; tables not read"]
         out = os.path.join(tmp, "in.docx")
-        if done.returncode != 0 or not os.path.exists(out):
+        if returncode != 0 or not os.path.exists(out):
             return [], "", ["doc: LibreOffice could not convert the file; tables not read"]
         result = _docx_text(out)
         return result["tables"], result["text"], []

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from scrapy.settings import Settings
 
 from crawler.extract_pool import ExtractPool, WorkerFailure
 from crawler.item_pipelines.extraction import ExtractionPipeline, unextracted_record
@@ -93,24 +94,26 @@ def test_a_page_that_kills_its_worker_twice_becomes_a_record_with_a_warning(tmp_
     marker.touch()
     page.extra = {"marker": str(marker), "how": "die"}
 
-    class Settings(dict):
-        def getfloat(self, name):
-            return float(self[name])
+    settings = Settings()
+    settings.setmodule("crawler.settings")
+    settings.setdict({"GONGKAI_EXTRACT_WORKERS": 1, "GONGKAI_EXTRACT_TIMEOUT": 60,
+                      "GONGKAI_EXTRACT_TIMEOUT_PER_ATTACHMENT": 60})
 
     class Crawler:
-        settings = Settings(GONGKAI_EXTRACT_WORKERS=1, GONGKAI_EXTRACT_TIMEOUT=60,
-                            GONGKAI_EXTRACT_TIMEOUT_PER_ATTACHMENT=60)
+        pass
 
-        class stats:  # noqa: N801 - stands in for Scrapy's stats collector
-            values: dict = {}
+    class stats:  # noqa: N801 - stands in for Scrapy's stats collector
+        values: dict = {}
 
-            @classmethod
-            def inc_value(cls, key, n=1):
-                cls.values[key] = cls.values.get(key, 0) + n
+        @classmethod
+        def inc_value(cls, key, n=1):
+            cls.values[key] = cls.values.get(key, 0) + n
 
-            @classmethod
-            def set_value(cls, key, value):
-                cls.values[key] = value
+        @classmethod
+        def set_value(cls, key, value):
+            cls.values[key] = value
+
+    Crawler.settings, Crawler.stats = settings, stats
 
     pipeline = ExtractionPipeline(Crawler())
     pipeline.open_spider()
@@ -130,3 +133,88 @@ def test_a_failed_page_that_is_not_a_report_is_not_invented():
     page = FetchedPage(url="http://www.x.gov.cn/", status=200, headers={"content-type": "text/html"},
                        body="<html><title>首页</title></html>".encode(), fetched_at="2026-01-01T00:00:00Z")
     assert unextracted_record(page, "worker died") is None
+
+
+# -- workers start lazily, are recycled, and convert attachments in their own process --------------
+def worker_pid(page: FetchedPage) -> int:
+    return os.getpid()
+
+
+def test_workers_start_on_the_first_page_and_are_recycled_after_n_pages():
+    page = gold_pages()[0]
+    with ExtractPool(2, target="tests.test_extract_pool:worker_pid") as pool:
+        time.sleep(0.3)
+        assert pool.worker_pids() == [] and pool.started == 0  # nothing before a page needs one
+        pool.submit(page).result(60)
+        assert pool.started == 1  # the second slot has had no page: no process
+    with ExtractPool(1, target="tests.test_extract_pool:worker_pid", recycle_after=2) as pool:
+        pids = [pool.submit(page).result(60) for _ in range(5)]
+        assert pool.started == len(set(pids)) == 3
+    # Two pages per process, then a fresh one: the pids change exactly at pages 3 and 5.
+    assert [pids[i] != pids[i - 1] for i in range(1, 5)] == [False, True, False, True]
+    assert pool.recycled == 2
+
+
+def convert_here(task: tuple[str, float]) -> dict:
+    """In a worker: convert a fixture file with the subprocess launcher disabled, so any spawned
+    converter (another Python) would show up as a warning instead of a result."""
+    from pipelines import attachments
+
+    name, parse_delay = task
+    spawned: list = []
+    attachments.subprocess.Popen = lambda *a, **k: spawned.append(a) or (_ for _ in ()).throw(OSError("spawn"))
+    if parse_delay:
+        attachments.parse_file = lambda *a: time.sleep(parse_delay)
+    result = attachments.extract_attachment_text((ATTACHMENTS / name).read_bytes(), f"http://x.cn/{name}",
+                                                 timeout=1.0 if parse_delay else 60.0)
+    return {"text": result.text, "warnings": result.warnings, "tables": result.tables, "spawned": len(spawned)}
+
+
+ATTACHMENTS = Path(__file__).parent / "fixtures" / "attachments"
+
+
+@pytest.mark.parametrize("name", ["chinese.pdf", "table.docx"])
+def test_an_extraction_worker_converts_attachments_itself_as_the_converter_would(name):
+    from pipelines.attachments import extract_attachment_text
+
+    expected = extract_attachment_text((ATTACHMENTS / name).read_bytes(), f"http://x.cn/{name}")  # subprocess
+    with ExtractPool(1, target="tests.test_extract_pool:convert_here") as pool:
+        got = pool.submit((name, 0)).result(120)
+    assert got["spawned"] == 0
+    assert got["text"] == expected.text and got["text"]
+    assert got["warnings"] == expected.warnings and got["tables"] == expected.tables
+
+
+def test_a_parse_that_overruns_in_a_worker_is_stopped_with_the_timeout_warning():
+    with ExtractPool(1, target="tests.test_extract_pool:convert_here") as pool:
+        started = time.monotonic()
+        got = pool.submit(("chinese.pdf", 30)).result(60)
+        took = time.monotonic() - started
+        assert pool.replaced == 0  # the worker survived its page
+    assert got["text"] == "" and got["warnings"] == ["attachment: parsing stopped after the 1 s timeout"]
+    assert took < 20
+
+
+def test_one_libreoffice_at_a_time_and_none_left_running(tmp_path):
+    from pipelines import office_text
+
+    with office_text._one_libreoffice(5) as first:
+        with office_text._one_libreoffice(0.3) as second:
+            assert first and not second  # another worker waits for the lock, then gives up
+    with office_text._one_libreoffice(0.3) as again:
+        assert again
+    # A launcher whose real process is a child (as soffice → soffice.bin): the timeout kills both.
+    pidfile = tmp_path / "child.pid"
+    assert office_text._run_group(["sh", "-c", f"sleep 60 & echo $! > {pidfile}; wait"], 1.0) is None
+    child = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{child}/stat").read_text().split(") ")[1][0]
+        except FileNotFoundError:
+            break
+        if state == "Z":
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"child {child} of the timed-out launcher is still running")

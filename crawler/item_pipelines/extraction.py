@@ -55,7 +55,11 @@ class ExtractionPipeline:
         self.stats = crawler.stats
         configured = crawler.settings.get("GONGKAI_EXTRACT_WORKERS")
         # None/"" → one per core but the reactor's; 0 → in the crawl process (debugging, profiling).
-        self.workers = default_workers() if configured in (None, "") else int(configured)
+        most = crawler.settings.getint("GONGKAI_EXTRACT_MAX_WORKERS_WITH_BROWSER"
+                                       if crawler.settings.getbool("GONGKAI_BROWSER_ENABLED")
+                                       else "GONGKAI_EXTRACT_MAX_WORKERS")
+        self.workers = default_workers(most) if configured in (None, "") else int(configured)
+        self.recycle_after = crawler.settings.getint("GONGKAI_EXTRACT_RECYCLE_PAGES")
         self.timeout = crawler.settings.getfloat("GONGKAI_EXTRACT_TIMEOUT")
         # Converting a linked file (PDF, DOC, OCR) runs inside the page's extraction: each adds time.
         self.timeout_per_file = crawler.settings.getfloat("GONGKAI_EXTRACT_TIMEOUT_PER_ATTACHMENT")
@@ -67,13 +71,17 @@ class ExtractionPipeline:
 
     def open_spider(self) -> None:
         if self.workers > 0:
-            self.pool = ExtractPool(self.workers, timeout=self.timeout)
+            # Workers start on the first page handed over, not here: a crawl that finds no page
+            # to extract never pays for them.
+            self.pool = ExtractPool(self.workers, timeout=self.timeout, recycle_after=self.recycle_after)
             self.stats.set_value("gongkai/extract/workers", self.workers)
 
     def close_spider(self) -> None:
         if self.pool is not None:
             self.pool.close()
             self.stats.set_value("gongkai/extract/workers_replaced", self.pool.replaced)
+            self.stats.set_value("gongkai/extract/workers_recycled", self.pool.recycled)
+            self.stats.set_value("gongkai/extract/workers_started", self.pool.started)
             self.pool = None
 
     async def process_item(self, item: object) -> object:

@@ -189,7 +189,7 @@ def extract_text(tree: etree._Element, url: str) -> tuple[str, list[str]]:
 
 
 def extract_page_text(page: FetchedPage) -> tuple[str, list[str]]:
-    """decode → parse → extract → clean, for any page (build_report uses the same stages)."""
+    """decode → parse → extract → clean, for any page: the text and warnings build_report records."""
     parsed = document.parse_page(page)  # the page's one parse, shared with every other stage
     if parsed.tree is None:
         return "", parsed.warnings + [W.warning(W.NO_TEXT, "no text extracted: page is empty or not markup")]

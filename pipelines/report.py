@@ -67,8 +67,8 @@ def build_report(page: FetchedPage) -> dict | None:
         return attachment_report.standalone_report(page)
     if not is_report(page):
         return None
-    parsed = document.parse_page(page)
-    text, text_warnings = extract.extract_text(parsed.tree, page.url)
+    parsed = document.parse_page(page)  # parsed once: extract_page_text and the stages below share it
+    text, text_warnings = extract.extract_page_text(page)  # decoding's warnings, then extraction's
     meta = metadata.extract_metadata(parsed.tree, text, page.url)
     stats, stats_warnings = statistics.parse_statistics(parsed.tree, text)
     record = {
@@ -81,7 +81,7 @@ def build_report(page: FetchedPage) -> dict | None:
         "warc_file": page.warc_file,
         "warc_record_id": page.warc_record_id,
         "warc_offset": page.warc_offset,
-        "warnings": parsed.warnings + text_warnings + meta.get("warnings", []) + stats_warnings,
+        "warnings": text_warnings + meta.get("warnings", []) + stats_warnings,
         "statistics": stats,
     }
     # Attachments, counter answers and rendering the spider attached to the page.

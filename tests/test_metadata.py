@@ -264,38 +264,28 @@ def test_street_office_signature_beats_district_content_source() -> None:
     assert out["agency"] == "西峰区北街街道办事处"
 
 
-def test_street_office_from_title_when_no_signature() -> None:
+_ZQ = "新抚区站前街道2017年信息公开工作年度报告"
+_JF = "东湖高新区九峰街2020年度政府信息公开年度工作报告"
+
+
+@pytest.mark.parametrize(("head", "body", "title", "agency"), [
     # seed 002: 新抚区站前街道 report on the district site, no 来源, no signature.
-    title = "新抚区站前街道2017年信息公开工作年度报告"
-    out = meta(head=m("SiteName", "抚顺市新抚区人民政府"), body=f"{HEADER}<h1>{title}</h1>{BODY}",
-               title=f"{title}_新抚区人民政府")
-    assert out["agency"] == "新抚区站前街道"
-
-
-def test_title_short_form_completed_from_the_page() -> None:
-    title = "新抚区站前街道2017年信息公开工作年度报告"
-    body = f"<h1>{title}</h1><p>一、站前街道办事处政府信息总体公开工作的基本情况。</p><p>新抚区人民政府办公室指导。</p>"
-    assert meta(body=body)["agency"] == "新抚区站前街道办事处"
-
-
-def test_title_short_form_taken_from_the_sites_own_name() -> None:
+    pytest.param(m("SiteName", "抚顺市新抚区人民政府"), f"{HEADER}<h1>{_ZQ}</h1>{BODY}", f"{_ZQ}_新抚区人民政府",
+                 "新抚区站前街道", id="street_office_from_title_when_no_signature"),
+    pytest.param("", f"<h1>{_ZQ}</h1><p>一、站前街道办事处政府信息总体公开工作的基本情况。</p><p>新抚区人民政府办公室指导。</p>",
+                 "", "新抚区站前街道办事处", id="title_short_form_completed_from_the_page"),
     # A street office's own site: its <title> suffix is the office's full name.
-    title = "东湖高新区九峰街2020年度政府信息公开年度工作报告"
-    out = meta(body=f"<h1>{title}</h1>{BODY}", title=f"{title}-九峰街道办事处")
-    assert out["agency"] == "九峰街道办事处"
-
-
-def test_short_form_not_completed_from_another_body() -> None:
+    pytest.param("", f"<h1>{_JF}</h1>{BODY}", f"{_JF}-九峰街道办事处", "九峰街道办事处",
+                 id="title_short_form_taken_from_the_sites_own_name"),
     # Look-alike: other offices named on the page (东湖街道办事处) do not complete 九峰街.
-    title = "东湖高新区九峰街2020年度政府信息公开年度工作报告"
-    body = f"<h1>{title}</h1><p>会同东湖街道办事处、关山街道办事处开展工作。</p>"
-    assert meta(body=body)["agency"] == "东湖高新区九峰街"
-
-
-def test_district_content_source_kept_for_the_district_report() -> None:
+    pytest.param("", f"<h1>{_JF}</h1><p>会同东湖街道办事处、关山街道办事处开展工作。</p>", "", "东湖高新区九峰街",
+                 id="short_form_not_completed_from_another_body"),
     # Look-alike: the title names only the district, so its ContentSource is not "less specific".
-    out = meta(head=m("ContentSource", "西峰区人民政府办公室"), body=f"<h1>{REPORT}</h1>{BODY}")
-    assert out["agency"] == "西峰区人民政府办公室"
+    pytest.param(m("ContentSource", "西峰区人民政府办公室"), f"<h1>{REPORT}</h1>{BODY}", "", "西峰区人民政府办公室",
+                 id="district_content_source_kept_for_the_district_report"),
+])
+def test_agency_of_a_report_titled_by_its_short_name(head: str, body: str, title: str, agency: str) -> None:
+    assert meta(head=head, body=body, title=title)["agency"] == agency
 
 
 def test_site_name_is_the_last_resort() -> None:

@@ -432,37 +432,23 @@ def corpus_meta(rel: str, url: str) -> dict:
     return extract_metadata(document.parse_html(decoded.text), "", url)
 
 
-def test_corpus_shanxi_trs_meta_tags() -> None:
-    out = corpus_meta("GeneralNewsExtractor/tests/shanxi/1.html",
-                      "http://www.shanxi.gov.cn/yw/sxyw/201909/t20190918_693227.shtml")
-    assert out["title"] == "山西品牌丝路行（南美站）正式启动"
-    assert out["agency"] == "山西日报"
-    assert out["publish_date"] == "2019-09-18"
-    assert out["views"] is None
-    assert out["source_kind"] == "official"
-
-
-def test_corpus_hanweb_empty_counter() -> None:
-    out = corpus_meta("GeneralNewsExtractor/tests/gzggw/1.html",
-                      "http://fgw.zj.gov.cn/art/2016/11/22/art_1621004_30332664.html")
-    assert out["title"] == "1-10月德清县固定资产投资结构趋稳趋优"
-    assert out["agency"] == "省发改委"
-    assert out["publish_date"] == "2016-11-22"
-    assert out["views"] is None
-
-
-def test_corpus_vsb_script_counter() -> None:
-    out = corpus_meta("GeneralNewsExtractor/tests/sxmu/1.html", "http://jjjc.sxmu.edu.cn/info/1081/978.htm")
-    assert out["publish_date"] == "2018-05-17"
-    assert out["views"] is None
-    assert out["source_kind"] == "mirror"
-
-
-def test_corpus_street_office_table_layout() -> None:
-    out = corpus_meta("GeneralNewsExtractor/tests/zsnews/1.html", "http://www.zsnews.cn/dq/1.html")
-    assert out["title"] == "顺德区大良街道党工委委员潘卓辉一行到众创金融街开展调研工作"
-    assert out["agency"] == "东区办事处"
-    assert out["publish_date"] == "2019-03-06"
+@pytest.mark.parametrize(("rel", "url", "expected"), [
+    pytest.param("GeneralNewsExtractor/tests/shanxi/1.html", "http://www.shanxi.gov.cn/yw/sxyw/201909/t20190918_693227.shtml",
+                 {"title": "山西品牌丝路行（南美站）正式启动", "agency": "山西日报", "publish_date": "2019-09-18",
+                  "views": None, "source_kind": "official"}, id="shanxi_trs_meta_tags"),
+    pytest.param("GeneralNewsExtractor/tests/gzggw/1.html", "http://fgw.zj.gov.cn/art/2016/11/22/art_1621004_30332664.html",
+                 {"title": "1-10月德清县固定资产投资结构趋稳趋优", "agency": "省发改委", "publish_date": "2016-11-22",
+                  "views": None}, id="hanweb_empty_counter"),
+    pytest.param("GeneralNewsExtractor/tests/sxmu/1.html", "http://jjjc.sxmu.edu.cn/info/1081/978.htm",
+                 {"publish_date": "2018-05-17", "views": None, "source_kind": "mirror"}, id="vsb_script_counter"),
+    pytest.param("GeneralNewsExtractor/tests/zsnews/1.html", "http://www.zsnews.cn/dq/1.html",
+                 {"title": "顺德区大良街道党工委委员潘卓辉一行到众创金融街开展调研工作", "agency": "东区办事处",
+                  "publish_date": "2019-03-06"}, id="street_office_table_layout"),
+])
+def test_corpus_page_metadata(rel: str, url: str, expected: dict) -> None:
+    out = corpus_meta(rel, url)
+    for field, value in expected.items():
+        assert out[field] == value, field
 
 
 @pytest.mark.parametrize(

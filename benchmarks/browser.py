@@ -50,7 +50,13 @@ def _kind(cmdline: str) -> str:
         return "playwright driver (node)"
     if "crawler.cli" in cmdline:
         return "crawler"
-    return "other children (extraction workers, converters)"
+    if "multiprocessing" in cmdline:  # spawned: python -c 'from multiprocessing.spawn import …'
+        return "extraction workers"
+    if "pipelines.attachments" in cmdline:
+        return "attachment converters (python)"
+    if "soffice" in cmdline or "oosplash" in cmdline:
+        return "libreoffice"
+    return "other children (tesseract, antiword, …)"
 
 
 def family(root: int) -> list[tuple[int, int, int, str]]:

@@ -4,7 +4,7 @@ Policy (docs/archive.md): a **revisit record** (identical-payload-digest profile
 when the payload is byte-identical to the URL's last full capture, which is what the WARC standard
 means by it, or when the server answered our conditional request with 304 Not Modified (it then
 vouches for the identical payload). Whenever the bytes differ, even only by a clock or a counter, a
-full response record is written; whether that counts as a *change* is decided separately, on the
+full response record is written (and for a 3xx always: `revisit_allowed`); whether that counts as a *change* is decided separately, on the
 normalized extracted text (crawler/extensions/changes.py).
 
 Every revisit carries WARC-Refers-To (record id), WARC-Refers-To-Target-URI/-Date and the payload
@@ -32,6 +32,13 @@ from archive.warcwriter import REFERS_TO_LOCATION
 # Content-Length, Content-Encoding and Content-Type, describe the stored payload and stay.
 NOT_MODIFIED_UPDATES = frozenset({"date", "etag", "last-modified", "cache-control", "expires", "vary",
                                   "content-location"})
+
+
+def revisit_allowed(status: int) -> bool:
+    """Whether an identical payload with this status may be written as a revisit. Not for a 3xx:
+    pywb replays the revisit of a 301/302 with its stored body dropped (measured, docs/archive.md),
+    and such bodies are a few hundred bytes, so they are always written as full responses."""
+    return not 300 <= status < 400
 
 
 def payload_digest(payload: bytes) -> str:

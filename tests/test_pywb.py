@@ -1,4 +1,4 @@
-"""Replay in pywb: every report page of two crawls comes back byte-identical in id_ mode, with
+"""Replay in pywb: every capture of two crawls comes back byte-identical in id_ mode, with
 pywb looking captures up in OUR index (`gongkai index`'s index.cdxj), and again from the WACZ
 (`gongkai export-wacz`, whose index pywb takes as it is); POST captures (Hanweb lists) too.
 
@@ -17,6 +17,7 @@ import socket
 import sqlite3
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -69,8 +70,12 @@ def wayback(job, request):
         command = ["serve-wacz", str(job / f"{job.name}.wacz"), str(port)]
     else:
         command = ["serve", str(job), str(port)]
-    proc = subprocess.Popen(["bash", str(SCRIPT), *command], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    # Its log goes to a file: a pipe nobody reads fills after a few hundred requests and pywb,
+    # blocked writing its access log, stops answering (the TimeoutErrors of earlier runs).
+    log = job.parent / f"wayback-{request.param}.log"
+    with log.open("wb") as log_fh:
+        proc = subprocess.Popen(["bash", str(SCRIPT), *command], stdout=log_fh,
+                                stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -79,7 +84,7 @@ def wayback(job, request):
         except OSError:
             time.sleep(0.2)
         if proc.poll() is not None:
-            pytest.fail(f"wayback exited: {proc.stdout.read().decode()[-3000:]}")
+            pytest.fail(f"wayback exited: {log.read_text(errors='replace')[-3000:]}")
     else:
         pytest.fail("wayback did not start")
     _assert_pywb_uses_our_index(job, request.param)
@@ -120,27 +125,42 @@ def test_script_is_idempotent_and_quick():
     assert time.time() - start < 5
 
 
-def test_every_report_replays_byte_identical(job, wayback):
+def test_every_capture_replays_byte_identical(job, wayback):
+    """Every response and revisit of both crawls, asked as it was fetched (a POST with its body):
+    pywb answers with the archived status and payload. Not comparable, and counted: captures that
+    share their key and 14-digit timestamp with another (a 503 and its retry in the same second),
+    since a Wayback URL's timestamp cannot tell them apart."""
     db = sqlite3.connect(job / "state.sqlite")
-    reports = {r["url"] for r in read_jsonl(job / "reports.jsonl")}
-    checked = identical = gzip = revisits = 0
+    posts = {rid: (ctype, body) for _url, _ts, ctype, body, rid in _post_captures(job)}
+    captures = []
+    for url, warc_file, offset, rid in db.execute("SELECT url, warc_file, warc_offset, warc_record_id FROM captures"):
+        archived = load_exchange(job, warc_file, offset)
+        ts = "".join(c for c in archived.warc_date if c.isdigit())[:14]
+        captures.append((url, ts, rid, archived))
+    keys = Counter((url, ts, posts.get(rid, (None, b""))[1]) for url, ts, rid, _a in captures)
+    checked = identical = gzip = revisits = same_second = 0
     failures = []
-    for url in sorted(reports):
-        for warc_file, offset in db.execute(
-                "SELECT warc_file, warc_offset FROM captures WHERE url = ? AND status = 200", (url,)):
-            archived = load_exchange(job, warc_file, offset)
-            ts = "".join(c for c in archived.warc_date if c.isdigit())[:14]
-            status, headers, body = _get(wayback, f"/gongkai/{ts}id_/{url}")
-            checked += 1
-            revisits += archived.record_type == "revisit"
-            gzip += dict((k.lower(), v) for k, v in archived.headers).get("content-encoding") == "gzip"
-            if status == 200 and body == archived.payload:
-                identical += 1
-            else:
-                failures.append((url, ts, status, len(body), len(archived.payload)))
-    print(f"pywb id_ replay: {identical}/{checked} byte-identical ({revisits} revisits, {gzip} gzip)")
+    for url, ts, rid, archived in captures:
+        if keys[(url, ts, posts.get(rid, (None, b""))[1])] > 1:
+            same_second += 1
+            continue
+        if rid in posts:
+            ctype, body = posts[rid]
+            status, _headers, got = _get(wayback, f"/gongkai/{ts}id_/{url}", "POST", body, {"Content-Type": ctype})
+        else:
+            status, _headers, got = _get(wayback, f"/gongkai/{ts}id_/{url}")
+        checked += 1
+        revisits += archived.record_type == "revisit"
+        gzip += dict((k.lower(), v) for k, v in archived.headers).get("content-encoding") == "gzip"
+        if status == archived.status and got == archived.payload:
+            identical += 1
+        else:
+            failures.append((url, ts, archived.record_type, archived.status, status, len(got), len(archived.payload)))
+    print(f"pywb id_ replay: {identical}/{checked} captures byte-identical ({revisits} revisits, {gzip} gzip, "
+          f"{len(posts)} POST); {same_second} of {len(captures)} share key and second with another")
     assert not failures, failures[:5]
-    assert checked >= 2 * 50 and revisits >= 40 and gzip >= 10
+    assert checked >= 250 and revisits >= 100 and gzip >= 10 and posts
+    assert same_second <= 8, same_second  # measured: 502/503 answers and their retries
 
 
 def _post_captures(job: Path) -> list[tuple[str, str, str, bytes, bytes]]:

@@ -32,7 +32,14 @@ from scrapy.http import Response
 from scrapy.responsetypes import responsetypes
 
 from archive.exchange import request_head, response_head
-from archive.revisit import RecordNotFound, load_exchange, location, not_modified_head, payload_digest
+from archive.revisit import (
+    RecordNotFound,
+    load_exchange,
+    location,
+    not_modified_head,
+    payload_digest,
+    revisit_allowed,
+)
 from archive.state import capture_key
 from archive.warcwriter import RecordPointer, RotatingWarcWriter
 from crawler.job import CrawlJob
@@ -123,7 +130,8 @@ class WarcCaptureMiddleware:
         digest = payload_digest(body)
         req_head, resp_head = self._heads(request, response, len(body))
         key = capture_key(request.method, request.url, request.body)
-        prev = self.state.full_capture(key, response.status) if self.revisits else None
+        revisit = self.revisits and revisit_allowed(response.status)
+        prev = self.state.full_capture(key, response.status) if revisit else None
         if prev is not None and prev.payload_digest == digest and (self.out_dir / prev.warc_file).exists():
             pointer = self.writer.write_revisit(
                 response.url, req_head, resp_head, payload_digest=digest, refers_to_uri=request.url,

@@ -257,6 +257,14 @@ def _version() -> str:
         return "unknown"
 
 
+def _dir_command(sub, name: str, func, help_text: str, dir_help: str, out_help: str) -> None:
+    """A subcommand over one job directory with an optional --out file (report, index, export-wacz)."""
+    command = sub.add_parser(name, help=help_text)
+    command.add_argument("dir", type=Path, help=dir_help)
+    command.add_argument("--out", type=Path, help=out_help)
+    command.set_defaults(func=func)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="gongkai", description=__doc__.split("\n\n")[0], epilog=EXAMPLES,
                     formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -291,25 +299,18 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, default="INFO")
     worker.set_defaults(func=_worker)
 
-    report = sub.add_parser("report", help="write the crawl report DIR/report.html")
-    report.add_argument("dir", type=Path, help="crawl directory")
-    report.add_argument("--out", type=Path, help="HTML file to write (default DIR/report.html)")
-    report.set_defaults(func=_report)
+    _dir_command(sub, "report", _report, "write the crawl report DIR/report.html",
+                 "crawl directory", "HTML file to write (default DIR/report.html)")
 
     replay = sub.add_parser("replay", help="re-extract reports from WARC files, offline")
     replay.add_argument("warcs", nargs="+", type=Path, help="WARC/ARC files or directories of them")
     replay.add_argument("--out", type=Path, required=True, help="JSON Lines file to write")
     replay.set_defaults(func=_replay)
 
-    index = sub.add_parser("index", help="sorted CDXJ index of a crawl's WARCs (DIR/index.cdxj)")
-    index.add_argument("dir", type=Path, help="crawl directory (or a directory of WARC files)")
-    index.add_argument("--out", type=Path, help="CDXJ file to write (default DIR/index.cdxj)")
-    index.set_defaults(func=_index)
-
-    wacz = sub.add_parser("export-wacz", help="package a crawl as WACZ (DIR/<name>.wacz)")
-    wacz.add_argument("dir", type=Path, help="crawl directory")
-    wacz.add_argument("--out", type=Path, help="WACZ file to write (default DIR/<name>.wacz)")
-    wacz.set_defaults(func=_export_wacz)
+    _dir_command(sub, "index", _index, "sorted CDXJ index of a crawl's WARCs (DIR/index.cdxj)",
+                 "crawl directory (or a directory of WARC files)", "CDXJ file to write (default DIR/index.cdxj)")
+    _dir_command(sub, "export-wacz", _export_wacz, "package a crawl as WACZ (DIR/<name>.wacz)",
+                 "crawl directory", "WACZ file to write (default DIR/<name>.wacz)")
 
     stats = sub.add_parser("stats", help="template statistics of a crawl as tidy rows")
     stats.add_argument("dir", type=Path, help="crawl directory (or a reports.jsonl)")

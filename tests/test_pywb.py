@@ -17,7 +17,6 @@ import socket
 import sqlite3
 import subprocess
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -127,9 +126,9 @@ def test_script_is_idempotent_and_quick():
 
 def test_every_capture_replays_byte_identical(job, wayback):
     """Every response and revisit of both crawls, asked as it was fetched (a POST with its body):
-    pywb answers with the archived status and payload. Not comparable, and counted: captures that
-    share their key and 14-digit timestamp with another (a 503 and its retry in the same second),
-    since a Wayback URL's timestamp cannot tell them apart."""
+    pywb answers with the archived status and payload. Captures that share their key and 14-digit
+    timestamp with another (a 503 and its retry in the same second; how many depends on timing) cannot
+    be told apart by a Wayback URL: for those, pywb must answer with one of the group's captures."""
     db = sqlite3.connect(job / "state.sqlite")
     posts = {rid: (ctype, body) for _url, _ts, ctype, body, rid in _post_captures(job)}
     captures = []
@@ -137,18 +136,23 @@ def test_every_capture_replays_byte_identical(job, wayback):
         archived = load_exchange(job, warc_file, offset)
         ts = "".join(c for c in archived.warc_date if c.isdigit())[:14]
         captures.append((url, ts, rid, archived))
-    keys = Counter((url, ts, posts.get(rid, (None, b""))[1]) for url, ts, rid, _a in captures)
+    groups: dict[tuple, list] = {}
+    for url, ts, rid, archived in captures:
+        groups.setdefault((url, ts, posts.get(rid, (None, b""))[1]), []).append((rid, archived))
     checked = identical = gzip = revisits = same_second = 0
     failures = []
-    for url, ts, rid, archived in captures:
-        if keys[(url, ts, posts.get(rid, (None, b""))[1])] > 1:
-            same_second += 1
-            continue
+    for (url, ts, _body), group in groups.items():
+        rid, archived = group[0]
         if rid in posts:
             ctype, body = posts[rid]
             status, _headers, got = _get(wayback, f"/gongkai/{ts}id_/{url}", "POST", body, {"Content-Type": ctype})
         else:
             status, _headers, got = _get(wayback, f"/gongkai/{ts}id_/{url}")
+        if len(group) > 1:  # one URL can name only one of them: it must be one of them, as archived
+            same_second += len(group)
+            if (status, got) not in {(a.status, a.payload) for _rid, a in group}:
+                failures.append((url, ts, "one of", len(group), status, len(got)))
+            continue
         checked += 1
         revisits += archived.record_type == "revisit"
         gzip += dict((k.lower(), v) for k, v in archived.headers).get("content-encoding") == "gzip"
@@ -157,10 +161,10 @@ def test_every_capture_replays_byte_identical(job, wayback):
         else:
             failures.append((url, ts, archived.record_type, archived.status, status, len(got), len(archived.payload)))
     print(f"pywb id_ replay: {identical}/{checked} captures byte-identical ({revisits} revisits, {gzip} gzip, "
-          f"{len(posts)} POST); {same_second} of {len(captures)} share key and second with another")
+          f"{len(posts)} POST); {same_second} of {len(captures)} share key and second with another, "
+          f"each group answered by one of its captures")
     assert not failures, failures[:5]
     assert checked >= 250 and revisits >= 100 and gzip >= 10 and posts
-    assert same_second <= 8, same_second  # measured: 502/503 answers and their retries
 
 
 def _post_captures(job: Path) -> list[tuple[str, str, str, bytes, bytes]]:

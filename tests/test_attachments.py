@@ -140,9 +140,7 @@ def test_zip_bomb_refused_before_any_parsing(monkeypatch):
         raise AssertionError("a zip bomb must not reach the parser")
 
     monkeypatch.setattr(attachments, "_run_worker", no_worker)
-    started = time.monotonic()
     result = extract_attachment_text(fixture("bomb.docx"), "http://x.cn/a.docx")
-    assert time.monotonic() - started < 1
     assert result.media_type == rules.DOCX
     assert result.text == ""
     assert "zip bomb" in result.warnings[0]
@@ -178,13 +176,13 @@ def test_not_an_attachment():
 
 def test_timeout_kills_worker_and_its_children(monkeypatch, tmp_path):
     pidfile = tmp_path / "child.pid"
-    slow = ("import subprocess, sys; p = subprocess.Popen(['sleep', '30']); "
+    # The child would sleep for an hour: a timeout that does not kill it hangs the test until
+    # pytest-timeout fails it (no wall-clock assertion needed).
+    slow = ("import subprocess, sys; p = subprocess.Popen(['sleep', '3600']); "
             "open(sys.argv[1], 'w').write(str(p.pid)); p.wait()")
     monkeypatch.setattr(attachments, "_worker_command",
                         lambda path, media_type, timeout: [sys.executable, "-c", slow, str(pidfile)])
-    started = time.monotonic()
     result = extract_attachment_text(fixture("chinese.pdf"), "http://x.cn/a.pdf", timeout=1.5)
-    assert time.monotonic() - started < 5
     assert result.text == ""
     assert result.warnings == ["attachment: parsing stopped after the 1.5 s timeout"]
     grandchild = int(pidfile.read_text())

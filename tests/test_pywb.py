@@ -117,11 +117,14 @@ def _assert_pywb_uses_our_index(job: Path, mode: str) -> None:
         assert sorted(map(key, used)) == sorted(map(key, ours))
 
 
-def test_script_is_idempotent_and_quick():
+def test_script_is_idempotent():
+    """A second install finds its stamp and installs nothing (asserted by what it does, not how fast)."""
     subprocess.run(["bash", str(SCRIPT), "install"], check=True, capture_output=True, timeout=600)
-    start = time.time()
-    subprocess.run(["bash", str(SCRIPT), "install"], check=True, capture_output=True, timeout=60)
-    assert time.time() - start < 5
+    venv = ROOT / ".venv-pywb"
+    before = {p: p.stat().st_mtime_ns for p in venv.glob(".installed-pywb-*")}
+    again = subprocess.run(["bash", str(SCRIPT), "install"], check=True, capture_output=True, text=True, timeout=600)
+    assert before and "installing" not in again.stderr
+    assert {p: p.stat().st_mtime_ns for p in venv.glob(".installed-pywb-*")} == before
 
 
 def test_every_capture_replays_byte_identical(job, wayback):

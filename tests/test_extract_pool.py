@@ -186,13 +186,11 @@ def test_an_extraction_worker_converts_attachments_itself_as_the_converter_would
 
 
 def test_a_parse_that_overruns_in_a_worker_is_stopped_with_the_timeout_warning():
+    # The parse would take an hour: unless the 1 s timeout stops it, result() gives up at 60 s.
     with ExtractPool(1, target="tests.test_extract_pool:convert_here") as pool:
-        started = time.monotonic()
-        got = pool.submit(("chinese.pdf", 30)).result(60)
-        took = time.monotonic() - started
+        got = pool.submit(("chinese.pdf", 3600)).result(60)
         assert pool.replaced == 0  # the worker survived its page
     assert got["text"] == "" and got["warnings"] == ["attachment: parsing stopped after the 1 s timeout"]
-    assert took < 20
 
 
 def test_one_libreoffice_at_a_time_and_none_left_running(tmp_path):

@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 
+from pipelines import word97
 from pipelines.rules import attachments as rules
 from pipelines.tables import TableSpec
 from pipelines.text_clean import clean_text
@@ -181,7 +182,11 @@ def _run_group(command: list[str], timeout: float) -> int | None:
 
 def doc_tables(path: str, timeout: float) -> tuple[list[TableSpec], str, list[str]]:
     """Tables and text of a .doc/.wps by LibreOffice's layout: convert to DOCX and read that (antiword
-    prints a table with merged cells as broken rows or drops it)."""
+    prints a table with merged cells as broken rows or drops it). A Word 97 file whose text holds no
+    table mark (pipelines/word97.py) has no table to read: LibreOffice (~200 MB) is not started and
+    antiword's text stands."""
+    if word97.has_tables(path) is False:
+        return [], "", []
     if not shutil.which(rules.LIBREOFFICE_COMMAND[0]):
         return [], "", ["doc: tables not read, LibreOffice (soffice) is not installed"]
     with tempfile.TemporaryDirectory(prefix="gongkai-lo-") as tmp:

@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 
-from pipelines import pdf_tables
+from pipelines import ocr_cells, pdf_tables
 from pipelines.pdf_text import Glyph, Line, PdfPage, line_cells
 from pipelines.rules import attachments as rules
 
@@ -143,10 +143,11 @@ def _tesseract(image, number: int, warnings: list[str]) -> str | None:
     return done.stdout.decode("utf-8", "replace")
 
 
-def _read_cells(clean, boxes: list[tuple], scale: float, number: int, warnings: list[str]) -> list[str]:
+def _read_cells(clean, boxes: list[tuple], scale: float, number: int, warnings: list[str]) -> tuple[list[str], list]:
     """Each cell's text, read in one tesseract run over a montage: every cell's inside (rules cut
     off) on a strip of its own with white space between. Read in place, chi_sim runs the numbers of
-    narrow neighbouring cells together into one word, so cells cannot be told apart."""
+    narrow neighbouring cells together into one word, so cells cannot be told apart. Also each
+    cell's image, for reading its number again (pipelines/ocr_cells.py)."""
     import numpy as np
 
     pad, inset = rules.OCR_MONTAGE_PAD_PX, rules.OCR_CELL_INSET_PX
@@ -158,7 +159,7 @@ def _read_cells(clean, boxes: list[tuple], scale: float, number: int, warnings: 
         spans.append((y, y + crop.shape[0]))
         y += crop.shape[0] + pad
     if not crops:
-        return []
+        return [], []
     width = max(c.shape[1] for c in crops) + 2 * pad
     montage = np.full((y, width), 255, dtype=np.uint8)
     for crop, (top, bottom) in zip(crops, spans, strict=True):
@@ -166,16 +167,17 @@ def _read_cells(clean, boxes: list[tuple], scale: float, number: int, warnings: 
     tsv = _tesseract(montage, number, warnings)
     texts = [""] * len(boxes)
     if tsv is None:
-        return texts
+        return texts, crops
     for _, g, _ in sorted(_words(tsv, 1.0), key=lambda w: (w[0], w[1].x0)):  # tesseract's line order
         centre = (g.top + g.bottom) / 2
         i = next((i for i, (top, bottom) in enumerate(spans) if top - pad / 2 <= centre <= bottom + pad / 2), None)
         if i is not None:
             texts[i] += g.text
-    return [numeric_cell(t) for t in texts]
+    return [numeric_cell(t) for t in texts], crops
 
 
-def _read_page(number: int, page: object, warnings: list[str]) -> tuple[PdfPage, list, list[float]] | None:
+def _read_page(number: int, page: object, warnings: list[str]
+               ) -> tuple[PdfPage, list, list[float], list[ocr_cells.NumberCell]] | None:
     import numpy as np
     import pymupdf
 
@@ -198,12 +200,16 @@ def _read_page(number: int, page: object, warnings: list[str]) -> tuple[PdfPage,
     centres = [((w[1].x0 + w[1].x1) / 2, (w[1].top + w[1].bottom) / 2) for w in words]
     tables = pdf_tables.tables_from_rules(number, size, [tuple(v * scale for v in s) for s in segments], text_of,
                                           centres)
+    numbers: list[ocr_cells.NumberCell] = []
     if boxes:
-        texts = _read_cells(clean, boxes, scale, number, warnings)
+        texts, crops = _read_cells(clean, boxes, scale, number, warnings)
         for table in tables:
             for cell in table.cells.values():
                 if cell[0].startswith("\x00"):
-                    cell[0] = texts[int(cell[0][1:])]
+                    i = int(cell[0][1:])
+                    cell[0] = texts[i]
+                    if not texts[i] or ocr_cells.is_number(texts[i]):
+                        numbers.append(ocr_cells.NumberCell(cell, crops[i]))
     groups: dict[tuple[int, int, int], list[Glyph]] = {}
     for key, glyph, _ in words:
         if not any(_inside(glyph, t.bbox) for t in tables):
@@ -215,19 +221,21 @@ def _read_page(number: int, page: object, warnings: list[str]) -> tuple[PdfPage,
             lines.append(Line(number, min(g.x0 for g in glyphs), max(g.x1 for g in glyphs), min(g.top for g in glyphs),
                               max(g.bottom for g in glyphs), sorted(g.size for g in glyphs)[len(glyphs) // 2], cells))
     glyph_list = [w[1] for w in words]
-    return PdfPage(size[0], size[1], glyph_list, 0, lines), tables, [w[2] for w in words if w[2] >= 0]
+    return PdfPage(size[0], size[1], glyph_list, 0, lines), tables, [w[2] for w in words if w[2] >= 0], numbers
 
 
 def ocr_pages(path: str, page_numbers: list[int], warnings: list[str]
               ) -> tuple[dict[int, PdfPage], list, float | None]:
-    """OCR the given pages (0-based): their words and lines in PDF points, their tables, and the
-    mean word confidence."""
+    """OCR the given pages (0-based): their words and lines in PDF points, their tables (numbers read
+    again cell by cell and checked against the template's arithmetic: pipelines/ocr_cells.py), and
+    the mean word confidence."""
     import pymupdf
 
     pymupdf.no_recommend_layout()
     out: dict[int, PdfPage] = {}
     tables: list = []
     confs: list[float] = []
+    numbers: list[ocr_cells.NumberCell] = []
     if len(page_numbers) > rules.OCR_MAX_PAGES:
         warnings.append(f"ocr: only the first {rules.OCR_MAX_PAGES} of {len(page_numbers)} scanned pages read")
         page_numbers = page_numbers[: rules.OCR_MAX_PAGES]
@@ -235,7 +243,9 @@ def ocr_pages(path: str, page_numbers: list[int], warnings: list[str]
         for number in page_numbers:
             read = _read_page(number, doc[number], warnings)
             if read is not None:
-                out[number], page_tables, page_confs = read
+                out[number], page_tables, page_confs, cells = read
                 tables.extend(page_tables)
                 confs.extend(page_confs)
+                numbers.extend(cells)
+    ocr_cells.settle(numbers, tables, {i: p.height for i, p in out.items()}, warnings)
     return out, tables, (sum(confs) / len(confs) if confs else None)

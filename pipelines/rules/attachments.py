@@ -113,6 +113,16 @@ OCR_CELL_STRAY = "\"'“”‘’`.,，。·:：;；_~?？"  # never - or +: 本
 OCR_RULE_MERGE_PX = 4  # parallel rule pixels this close (and overlapping) are one rule
 OCR_MONTAGE_PAD_PX = 24  # white space between cells in the montage tesseract reads (pixels at OCR_DPI)
 OCR_CELL_INSET_PX = 3  # cut this much off each side of a cell: what is left of its rules
+# Numbers of scanned tables read again cell by cell (pipelines/ocr_cells.py): every cell a page of its
+# own in one tesseract run (a list file: the model loads once), as one text line with a digit whitelist.
+OCR_DIGIT_COMMAND = ("tesseract", "{list}", "stdout", "-l", "eng", "--psm", "7",
+                     "-c", "tessedit_char_whitelist=0123456789+-.,", "tsv")
+# When the template's arithmetic fails on the tables as read, the number cells are read again in these
+# ways, (tesseract language, page segmentation mode, integer upscale), and a differing reading that
+# makes fewer checks fail is kept.
+OCR_CELL_RETRIES = (("eng", 8, 2), ("eng", 7, 3), ("chi_sim", 7, 2))
+OCR_CELL_PAD_PX = 20  # white margin around a cell image read by itself
+OCR_CELL_MAX_TRIALS = 400  # readings tried against the arithmetic, at most, per document
 PDF_LABEL_COLUMN_GAP_EM = 0.4  # in an unruled table, a gap this wide down a whole row separates label columns
 # OCR words of justified prose sit far apart (tesseract boxes each run of characters): outside ruled
 # tables, only a gap this wide (in font sizes) separates cells on an OCR line.

@@ -85,6 +85,44 @@ APPLICATION_REASONS = {
     },
 }
 
+# The template's own wording of every row of table 三 (国办公开办函〔2019〕60号 / 〔2021〕30号), as
+# printed, enumerators removed. A label no pattern above matches (an OCR that lost a character:
+# `属于程性信息`) is matched to the nearest of these by similarity (pipelines/statistics.py
+# fuzzy_row), so a garbled label keeps its row. Keys are row paths.
+APPLICATION_ROW_TEXTS = {
+    ("new",): "本年新收政府信息公开申请数量",
+    ("carried_over",): "上年结转政府信息公开申请数量",
+    ("granted",): "予以公开",
+    ("partially_granted",): "部分公开(区分处理的,只计这一情形,不计其他情形)",
+    ("denied", "state_secret"): "属于国家秘密",
+    ("denied", "prohibited_by_law"): "其他法律行政法规禁止公开",
+    ("denied", "three_security_one_stability"): "危及“三安全一稳定”",
+    ("denied", "third_party_rights"): "保护第三方合法权益",
+    ("denied", "internal_affairs"): "属于三类内部事务信息",
+    ("denied", "process_information"): "属于四类过程性信息",
+    ("denied", "law_enforcement_files"): "属于行政执法案卷",
+    ("denied", "administrative_query"): "属于行政查询事项",
+    ("unable", "not_held"): "本机关不掌握相关政府信息",
+    ("unable", "needs_creation"): "没有现成信息需要另行制作",
+    ("unable", "unclear_after_correction"): "补正后申请内容仍不明确",
+    ("not_processed", "petition_complaint"): "信访举报投诉类申请",
+    ("not_processed", "repeated"): "重复申请",
+    ("not_processed", "publications"): "要求提供公开出版物",
+    ("not_processed", "excessive"): "无正当理由大量反复申请",
+    ("not_processed", "confirm_or_reissue"): "要求行政机关确认或重新出具已获取信息",
+    ("other",): "其他处理",
+    ("other", "overdue_correction"): "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+    ("other", "overdue_fee"): "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+    ("total_handled",): "总计",
+    ("carried_forward",): "结转下年度继续办理",
+}
+# Nearest-wording match: accepted at this similarity (difflib ratio, 0–1) or more, and only when the
+# runner-up is this much less similar (two rows alike in wording are never guessed between).
+FUZZY_ROW_MIN_RATIO = 0.7
+FUZZY_ROW_MARGIN = 0.15
+# Labels this short are never matched by similarity (one lost character of 总计 is a different word).
+FUZZY_ROW_MIN_CHARS = 4
+
 # A reason label that can only be read within its group (`3.其他` alone means nothing).
 CONTEXT_ONLY_REASONS = {("other", "other")}
 

@@ -1,0 +1,115 @@
+"""Scanned tables: numbers read again cell by cell and checked against the template's arithmetic
+(pipelines/ocr_cells.py); row labels a scan garbled still keep their row (statistics.fuzzy_row)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from pipelines import ocr_cells
+from pipelines.pdf_tables import PageTable, merged_specs
+from pipelines.statistics import fuzzy_row, parse_statistics
+from pipelines.stats_build import flat_cells
+
+NEW = "一、本年新收政府信息公开申请数量"
+COLS = ["natural_person", "commercial", "research", "public_interest", "legal_services", "other_org", "total"]
+
+
+def _digit_image(text: str):
+    """What a scanned cell holding `text` looks like once its rules are cut off (grey, 200 dpi)."""
+    import numpy as np
+    import pymupdf
+
+    with pymupdf.open() as doc:
+        page = doc.new_page(width=60, height=18)
+        page.insert_text((24, 13), text, fontsize=10.5)
+        pix = page.get_pixmap(dpi=200, colorspace=pymupdf.csGRAY)
+        return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width).copy()
+
+
+def _one_row_table(read: list[str]) -> PageTable:
+    cells = {(0, 0): [NEW, 1, 1]}
+    for k, text in enumerate(read, start=1):
+        cells[(0, k)] = [text, 1, 1]
+    return PageTable(0, (0, 0, 500, 20), cells, (1, 8), [float(x) for x in range(0, 540, 60)])
+
+
+def _row(table: PageTable) -> dict:
+    stats, _ = parse_statistics(None, "", merged_specs([table]))
+    cells = flat_cells(stats)
+    return {c: cells[f"applications.new.{c}"] for c in COLS}, [c["ok"] for c in stats["checks"]]
+
+
+def _require_tesseract() -> None:
+    if shutil.which("tesseract") is None:  # loud, never a skip: scripts/setup.sh installs it
+        pytest.fail("tesseract is not installed (scripts/setup.sh installs tesseract-ocr-chi-sim)")
+
+
+def test_a_doubled_digit_is_read_again_and_the_row_adds_up():
+    _require_tesseract()
+    printed = ["3", "0", "1", "0", "0", "0", "4"]
+    montage_read = ["3", "0", "1", "0", "0", "0", "44"]  # chi_sim over the montage: a lone 4 as 44
+    table = _one_row_table(montage_read)
+    cells = [ocr_cells.NumberCell(table.cells[(0, k)], _digit_image(t)) for k, t in enumerate(printed, start=1)]
+    assert _row(table)[1] == [False]
+    warnings: list[str] = []
+    ocr_cells.settle(cells, [table], {0: 842.0}, warnings)
+    row, checks = _row(table)
+    assert row == dict(zip(COLS, [3, 0, 1, 0, 0, 0, 4], strict=True))
+    assert checks == [True]
+    assert warnings == ["ocr: 1 number cells read again one by one; the template's arithmetic holds"]
+
+
+def test_numbers_that_do_not_add_up_stay_as_printed():
+    """The arithmetic only chooses between readings: a report whose own numbers are wrong keeps them."""
+    _require_tesseract()
+    printed = ["2", "0", "3", "0", "0", "0", "6"]  # 2 + 3 is not 6
+    table = _one_row_table(list(printed))
+    cells = [ocr_cells.NumberCell(table.cells[(0, k)], _digit_image(t)) for k, t in enumerate(printed, start=1)]
+    warnings: list[str] = []
+    ocr_cells.settle(cells, [table], {0: 842.0}, warnings)
+    row, checks = _row(table)
+    assert row == dict(zip(COLS, [2, 0, 3, 0, 0, 0, 6], strict=True))
+    assert checks == [False]
+    assert warnings == []
+
+
+def test_read_cells_reads_each_image_by_itself():
+    _require_tesseract()
+    numbers = ["7", "0", "15", "208", "4", "1"]
+    assert ocr_cells.read_cells([_digit_image(n) for n in numbers], []) == numbers
+
+
+@pytest.mark.parametrize(("label", "path"), [
+    ("属于程性信息", ("denied", "process_information")),  # OCR lost 四类过
+    ("属于国家秘", ("denied", "state_secret")),
+    ("本机关不掌握相关政府信", ("unable", "not_held")),
+    ("结转下年度继续办", ("carried_forward",)),
+    ("要求行政机关确认或重新出具已获取", ("not_processed", "confirm_or_reissue")),
+])
+def test_a_garbled_row_label_keeps_its_row(label, path):
+    assert fuzzy_row(label, {}) == path
+
+
+@pytest.mark.parametrize("label", ["予以公", "其他情形", "本单位自行统计的数量", "合计"])
+def test_labels_not_near_one_template_row_are_not_guessed(label):
+    assert fuzzy_row(label, {}) is None
+
+
+def test_a_row_already_read_is_not_matched_again():
+    assert fuzzy_row("属于国家秘", {("denied", "state_secret"): {}}) is None
+
+
+def test_garbled_label_in_a_scanned_grid_keeps_its_numbers():
+    spec = [
+        [("申请人情况", 8, 1)],
+        [("三、本年度办理结果", 1, 3), ("（三）不予公开", 1, 3), ("5.属于三类内部事务信息", 1, 1),
+         *[(v, 1, 1) for v in "1000001"]],
+        [("6.属于程性信息", 1, 1), *[(v, 1, 1) for v in "2010003"]],
+        [("7.属于行政执法案卷", 1, 1), *[(v, 1, 1) for v in "0000000"]],
+    ]
+    stats, _ = parse_statistics(None, "", [spec])
+    got = flat_cells(stats)
+    assert [got[f"applications.denied.process_information.{c}"] for c in COLS] == [2, 0, 1, 0, 0, 0, 3]
+    assert got["applications.denied.law_enforcement_files.total"] == 0

@@ -18,7 +18,7 @@ import html
 import logging
 import re
 
-from pipelines import attachment_statistics, classify, dates, document, metadata
+from pipelines import attachment_statistics, classify, clean, dates, document, metadata, mojibake
 from pipelines.attachments import AttachmentText, extract_attachment_text, sniff_media_type
 from pipelines.domains import registered_domain
 from pipelines.metadata.published import counter_scripts
@@ -36,8 +36,21 @@ def is_attachment_page(page: FetchedPage) -> bool:
     return sniff_media_type(page.body, page.url, page.content_type) is not None
 
 
-def _read(att: FetchedPage) -> tuple[dict, AttachmentText]:
+def repair_file_text(text: str) -> tuple[str, list[str]]:
+    """A file's text gets the repairs a page's body gets (pipelines/clean.py): a content farm's
+    conversion undone when the text is a mirror's (that includes the mojibake repair), else the
+    one mojibake repair (pipelines/mojibake.py) alone."""
+    if not text:
+        return text, []
+    if clean.is_mirror(text):
+        return clean.repair_mirror(text)
+    return mojibake.repair_text(text, "attachment")
+
+
+def _read(att: FetchedPage) -> tuple[dict, AttachmentText, list[str]]:
+    """The file's list entry, what its reader gave (text repaired), and the repairs' warnings."""
     result = extract_attachment_text(att.body, att.url, att.content_type)
+    result.text, repaired = repair_file_text(result.text)
     entry = {
         "url": att.url,
         "media_type": result.media_type or att.content_type or None,
@@ -53,7 +66,7 @@ def _read(att: FetchedPage) -> tuple[dict, AttachmentText]:
     }
     if result.warnings:
         logger.info("Attachment %s: %s", att.url, "; ".join(result.warnings))
-    return entry, result
+    return entry, result, repaired
 
 
 def _metadata_from_text(title: str, text: str, url: str) -> dict:
@@ -73,9 +86,10 @@ def standalone_report(page: FetchedPage) -> dict | None:
     title = (page.link_text or "").strip()
     if page.status != 200 or not classify.is_annual_report_title(title) or not is_attachment_page(page):
         return None
-    entry, result = _read(page)
+    entry, result, repaired = _read(page)
+    title, title_repaired = mojibake.repair_text(title, "title")
     meta = _metadata_from_text(title, result.text, page.url) if result.text else {}
-    warnings = list(result.warnings)
+    warnings = list(result.warnings) + repaired + title_repaired
     if result.needs_ocr:
         warnings.append(_needs_ocr())
     stats, stats_warnings = attachment_statistics.attachment_statistics([result])
@@ -149,9 +163,10 @@ def apply_extras(page: FetchedPage, record: dict) -> dict:
     entries: list[dict] = []
     texts: list[str] = []
     read: list[AttachmentText] = []
+    repairs: list[str] = []
     scanned = False
     for att in attachments:
-        entry, result = _read(att)
+        entry, result, repaired = _read(att)
         if not entry["media_type"] or not (result.text or result.needs_ocr):
             record.setdefault("warnings", []).extend(f"{att.url}: {w}" for w in result.warnings)
             if not result.media_type:
@@ -161,6 +176,7 @@ def apply_extras(page: FetchedPage, record: dict) -> dict:
         if result.text:
             texts.append(result.text)
             read.append(result)
+            repairs.extend(repaired)
     if not entries:
         return record
     record["attachments"] = entries
@@ -169,6 +185,7 @@ def apply_extras(page: FetchedPage, record: dict) -> dict:
     if file_text and (len(page_text) < STUB_TEXT_CHARS or len(page_text) < len(file_text)):
         record["text"] = file_text
         record["text_source"] = attachment_statistics.text_source(read[0])
+        record.setdefault("warnings", []).extend(repairs)
     else:
         record["text_source"] = "page"
     if not file_text and scanned and len(page_text) < STUB_TEXT_CHARS:

@@ -38,6 +38,11 @@ def _traditional() -> frozenset[str]:
     return frozenset(table)
 
 
+def traditional_chars() -> frozenset[str]:
+    """Every character OpenCC's t2s writes differently in Simplified (empty without opencc)."""
+    return _traditional()
+
+
 def has_traditional(text: str) -> bool:
     """True when ``text`` holds a character Simplified writes differently (開, 報, 區, …)."""
     return not _traditional().isdisjoint(text)

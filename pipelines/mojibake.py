@@ -1,0 +1,252 @@
+"""One mojibake repair for every text a report is made of: page body, attachment text, title.
+
+Mojibake is text whose bytes were read with the wrong table somewhere upstream (a content farm's
+copy, a converter, a server). What can be re-read is re-read; what is gone is dropped and counted:
+
+1. UTF-8 read as Latin-1/cp1252, once or twice (`å…¬å¼€` → 公开): the run re-encoded and read as UTF-8.
+2. UTF-8 read as GBK/GB18030 (`鍏紑` → 公开): a run crowded with characters outside GB2312 and odd
+   ones (kana, box drawing) re-encoded as GB18030 and read as UTF-8.
+3. GBK shifted by one lost byte (`?。ㄒ唬┙M織` → `　（一）組織`, seed 000): the garbled run re-encoded
+   as GBK with the lost lead byte put back (the likeliest of the 126 that gives plain Chinese).
+4. U+FFFD runs and 锟斤拷: the bytes are gone; the characters are removed.
+
+A run is re-read only when it holds characters Chinese prose does not (pipelines/rules/mojibake.py
+ODD_CHARS, or CJK outside GB2312 that is not Traditional) and the re-reading is plain Chinese, so
+real text — Simplified or Traditional — is left as it is (tests/test_mojibake.py runs the repair
+over ../shared's real pages and seed texts and asserts nothing changes).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pipelines import warnings as W
+from pipelines.chinese import to_simplified
+from pipelines.rules import mojibake as R
+from pipelines.rules.mirror import FULLWIDTH
+from pipelines.rules.vocabulary import CJK_IDEOGRAPHS
+from pipelines.textnorm import traditional_chars
+
+_GBK_SHIFT = re.compile(R.GBK_SHIFT_RUN)
+_LATIN1 = re.compile(R.LATIN1_RUN)
+_ODD = re.compile(f"[{R.ODD_CHARS}]")
+_NON_ASCII_RUN = re.compile(rf"[^\x00-\x7f\s\u3000]{{{R.UTF8_AS_GBK_MIN_CHARS},}}")
+_CJK = re.compile(f"[{CJK_IDEOGRAPHS}]")
+_LOST = re.compile(R.LOST)
+_FFFD_RUN = re.compile("\ufffd{2,}")
+_FULLWIDTH_FORMS = frozenset(FULLWIDTH.values())
+# Anything any class could start from; a text without one is returned untouched at once.
+_SUSPECT = re.compile(f"[?\ufffd{R.ODD_CHARS}\u0080-\u00ff]|锟斤拷")
+
+
+@lru_cache(maxsize=1)
+def _gb2312() -> frozenset[str]:
+    chars = set()
+    for hi in range(0xA1, 0xF8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                chars.add(bytes((hi, lo)).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    return frozenset(chars)
+
+
+def _odd(ch: str) -> bool:
+    """A character a Chinese text does not hold: ODD_CHARS, or CJK outside GB2312 that is not Traditional."""
+    if _ODD.match(ch):
+        return True
+    return bool(_CJK.match(ch)) and ch not in _gb2312() and ch not in traditional_chars()
+
+
+def _has_odd(s: str) -> bool:
+    return any(_odd(c) for c in s if ord(c) > 0x7F)
+
+
+def plausible(s: str) -> float:
+    """Share of ``s``'s non-ASCII characters that are plain Chinese: GB2312 after Traditional →
+    Simplified, not odd. 1.0 for pure ASCII."""
+    wide = [c for c in s if ord(c) > 0x7F]
+    if not wide:
+        return 1.0
+    t2s = to_simplified()
+    simple = t2s("".join(wide)) if t2s else "".join(wide)
+    gb = _gb2312()
+    return sum(1 for c in simple if c in gb and not _ODD.match(c)) / max(len(simple), 1)
+
+
+@dataclass
+class Repairs:
+    """What one pass did: runs re-read (by class) and characters dropped as lost."""
+
+    latin1: int = 0
+    utf8_as_gbk: int = 0
+    gbk_shift: int = 0
+    lost: int = 0
+
+    @property
+    def reread(self) -> int:
+        return self.latin1 + self.utf8_as_gbk + self.gbk_shift
+
+
+def _latin1_bytes(s: str) -> bytes | None:
+    out = bytearray()
+    for c in s:
+        try:
+            out += c.encode("cp1252")
+        except UnicodeEncodeError:
+            if c == "\ufffd":
+                out.append(0xFF)  # never part of UTF-8: the character it was in comes back as U+FFFD
+            elif ord(c) > 0xFF:
+                return None
+            else:
+                out.append(ord(c))  # cp1252's five holes (0x81, 0x8D, …) come through as Latin-1
+    return bytes(out)
+
+
+def _reread_latin1(run: str) -> str | None:
+    text = run
+    for _ in range(R.LATIN1_MAX_ROUNDS):
+        raw = _latin1_bytes(text)
+        if raw is None:
+            break
+        # U+FFFD stands for a byte cp1252 has no character for: the character it was part of is lost.
+        text = _FFFD_RUN.sub("\ufffd", raw.decode("utf-8", errors="replace"))
+        if not _LATIN1.fullmatch(text):
+            break
+    kept = text.replace("\ufffd", "")
+    if text == run or not kept or _LATIN1.search(kept) or plausible(kept) < R.MIN_PLAUSIBLE \
+            or text.count("\ufffd") > len(kept) // 4 + 1:
+        return None
+    return text
+
+
+def _reread_utf8(run: str) -> str | None:
+    odd = sum(1 for c in run if _odd(c) or c == "\ufffd")
+    if odd < R.UTF8_AS_GBK_MIN_ODD_SHARE * len(run):
+        return None
+    for reader in R.GBK_READERS:
+        raw = b"".join(b"\xff" if c == "\ufffd" else c.encode(reader, errors="replace") for c in run)
+        # A lost byte breaks one character into several U+FFFD: one stand-in for each character lost.
+        text = _FFFD_RUN.sub("\ufffd", raw.decode("utf-8", errors="replace"))
+        kept = text.replace("\ufffd", "")
+        if kept and plausible(kept) >= R.MIN_PLAUSIBLE and not _has_odd(kept) \
+                and text.count("\ufffd") <= len(kept) // 4 + 1:
+            return text
+    return None
+
+
+def _reread_shift(body: str, trail: str) -> str | None:
+    """The run read in step with a lost lead byte put back; without ``trail`` the run's last byte is
+    the lead of a character whose trail byte the reader dropped: that character comes back as U+FFFD."""
+    raw_body = "".join(FULLWIDTH.get(c, c) for c in body)
+    try:
+        raw = raw_body.encode("gbk") + trail.encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    if not trail:
+        raw = raw[:-1]
+    best, best_score = None, 0.0
+    for lead in R.LEAD_BYTES:
+        try:
+            cand = (bytes((lead,)) + raw).decode("gbk")
+        except UnicodeDecodeError:
+            continue
+        score = plausible(cand) + (0.01 if cand[:1] in R.LIKELY_FIRST else 0.0)
+        if score > best_score + 1e-9:
+            best, best_score = cand, score
+        if score > 1.0:
+            break
+    if best is None or best_score < R.MIN_PLAUSIBLE:
+        return None
+    return best if trail else best + "\ufffd"
+
+
+def _as_served(body: str) -> list[str]:
+    """The run as served, and the runs it may have been before a portal converted it to Traditional
+    (each converted character either way: t2s of the whole run also turns misread 幹 闆 into 干 板)."""
+    t2s = to_simplified()
+    if t2s is None:
+        return [body]
+    places = [i for i, c in enumerate(body) if c in traditional_chars()][:R.MAX_CONVERTED_IN_RUN]
+    runs = [body]
+    for mask in range(1, 2 ** len(places)):
+        chars = list(body)
+        for bit, i in enumerate(places):
+            if mask >> bit & 1:
+                chars[i] = t2s(chars[i])
+        runs.append("".join(chars))
+    return runs
+
+
+def repair(text: str) -> tuple[str, Repairs]:
+    """``text`` with every mojibake run re-read or removed, and what was done. Never raises."""
+    done = Repairs()
+    if not text or not _SUSPECT.search(text):
+        return text, done
+
+    def latin1(m: re.Match) -> str:
+        fixed = _reread_latin1(m.group(0))
+        if fixed is None:
+            return m.group(0)
+        done.latin1 += 1
+        return fixed
+
+    def utf8(m: re.Match) -> str:
+        run = m.group(0)
+        if not _has_odd(run):
+            return run
+        fixed = _reread_utf8(run)
+        if fixed is None:
+            return run
+        done.utf8_as_gbk += 1
+        return fixed
+
+    def shift(m: re.Match) -> str:
+        body, trail = m.group(1), m.group(2) or ""
+        # A run is only taken for shifted when it holds odd characters, or is nothing but folded
+        # punctuation glued between CJK text by an ASCII letter (作?,F現將: 。現 read one byte off).
+        folded = all(c in FULLWIDTH or c in _FULLWIDTH_FORMS for c in body) and _CJK.match(m.string, m.end())
+        # ('�主�' is two lost characters around a kept one: only a '?' stand-in makes a short run a shift.)
+        short = not trail and len(body) <= R.SHORT_SHIFT_RUN and m.group(0)[0] == "?"
+        if not _has_odd(body) and not folded and not short:
+            return m.group(0)  # '?' before plain text (是否?是的A): not a shifted run
+        # A portal may have converted the garbled run to Traditional after the fact: try it as served, then in Simplified.
+        first = _reread_shift(body, trail)
+        if first is not None and plausible(first) == 1.0:
+            done.gbk_shift += 1
+            return first
+        readings = [r for r in (_reread_shift(c, trail) for c in _as_served(body)[1:]) if r] + ([first] if first else [])
+        if not readings:
+            return m.group(0)
+        done.gbk_shift += 1
+        return max(readings, key=plausible)
+
+    def lost(m: re.Match) -> str:
+        n = m.group(0).lstrip("?")
+        done.lost += len(n) if n.startswith("\ufffd") else max(1, len(n) // 3)
+        return ""
+
+    try:
+        text = _LATIN1.sub(latin1, text)
+        text = _NON_ASCII_RUN.sub(utf8, text)
+        text = _GBK_SHIFT.sub(shift, text)
+        text = _LOST.sub(lost, text)
+    except Exception:  # a repair must never cost the record; the text stays as it was
+        return text, done
+    return text, done
+
+
+def repair_text(text: str, where: str = "text") -> tuple[str, list[str]]:
+    """``repair`` with its outcome as record warnings (codes MOJIBAKE_REPAIRED, MOJIBAKE_LOST)."""
+    fixed, done = repair(text)
+    warnings: list[str] = []
+    if done.reread:
+        parts = ", ".join(f"{n} {name}" for name, n in (("GBK byte-shift", done.gbk_shift),
+                                                        ("UTF-8 read as GBK", done.utf8_as_gbk),
+                                                        ("UTF-8 read as Latin-1", done.latin1)) if n)
+        warnings.append(W.warning(W.MOJIBAKE_REPAIRED, f"{where}: mojibake runs re-read ({parts})"))
+    if done.lost:
+        warnings.append(W.warning(W.MOJIBAKE_LOST, f"{where}: {done.lost} undecodable characters removed (U+FFFD, 锟斤拷)"))
+    return fixed, warnings

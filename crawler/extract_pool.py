@@ -13,9 +13,9 @@ starts a fresh one and tries the page once more. A page that fails twice is answ
 `WorkerFailure`, which the item pipeline turns into a record with a warning: a report is never lost
 to a worker, and a worker is never lost to a page.
 
-Workers are started by the spawn method (not fork: the crawl process runs a reactor and threads;
-a fresh interpreter imports the pipelines in ~0.3 s). They are the crawl process's own children and
-are joined when the pool closes, so their CPU time counts in the crawl's rusage, as a benchmark
+Workers are fresh interpreters started with subprocess (not fork: the crawl process runs a reactor
+and threads; a fresh interpreter imports the pipelines in ~0.3 s), talking over a socket pair. They
+are the crawl process's own children and are joined when the pool closes, so their CPU time counts in the crawl's rusage, as a benchmark
 should see it.
 """
 
@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import importlib
 import logging
-import multiprocessing
 import os
 import queue
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -70,6 +73,9 @@ def _worker_main(conn: Connection, target: str) -> None:
     # Code that would otherwise isolate itself in a subprocess (attachment conversion) may see that
     # it already runs in a worker this pool kills and replaces on a timeout or a crash.
     attachments.enter_extract_worker()
+    # Ctrl-C is the crawl's to handle: it stops gracefully and still needs its workers for the pages
+    # in flight; a worker whose crawl is gone sees its connection close and returns.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     fn = _resolve(target)
     while True:
         try:
@@ -88,23 +94,48 @@ def _worker_main(conn: Connection, target: str) -> None:
             conn.send(("error", f"result could not be sent back: {exc!r}"))
 
 
+# The worker's first lines, run by `python -c`: the crawl's import path comes over the connection
+# (targets like "tests.test_x:fn" must import as they would in the crawl process), then the loop.
+_BOOT = ("import sys; from multiprocessing.connection import Connection; conn = Connection(int(sys.argv[1])); "
+         "sys.path[:0] = [p for p in conn.recv() if p not in sys.path]; "
+         "from crawler.extract_pool import _worker_main; _worker_main(conn, sys.argv[2])")
+
+
 class _Worker:
-    def __init__(self, ctx, target: str) -> None:
-        self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_worker_main, args=(child, target), daemon=True,
-                                   name="gongkai-extract")
-        self.process.start()
-        child.close()
+    """One worker process: a fresh interpreter started with subprocess (not multiprocessing, whose
+    spawn method starts a resource-tracker process too, ~13 MB resident for the crawl's whole life,
+    that tracks nothing a worker uses), joined to the pool by a socket pair it inherits."""
+
+    def __init__(self, target: str) -> None:
+        ours, theirs = socket.socketpair()
+        self.process = subprocess.Popen([sys.executable, "-c", _BOOT, str(theirs.fileno()), target],
+                                        pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
+        theirs.close()
+        self.conn = Connection(ours.detach())
+        self.conn.send(list(sys.path))
         self.pages = 0  # pages this process has extracted: it is retired after the pool's recycle_after
 
     @property
     def pid(self) -> int | None:
         return self.process.pid
 
+    def is_alive(self) -> bool:
+        return self.process.poll() is None
+
+    @property
+    def exitcode(self) -> int | None:
+        return self.process.poll()
+
+    def join(self, timeout: float) -> None:
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+
     def kill(self) -> None:
-        if self.process.is_alive():
+        if self.is_alive():
             self.process.kill()
-        self.process.join(5)
+        self.join(5)
         self.conn.close()
 
     def stop(self) -> None:
@@ -112,7 +143,7 @@ class _Worker:
             self.conn.send(None)
         except OSError:
             pass
-        self.process.join(2)
+        self.join(2)
         self.kill()
 
 
@@ -135,7 +166,6 @@ class ExtractPool:
         self.replaced = 0  # workers killed and started again (died or timed out)
         self.recycled = 0  # workers retired after recycle_after pages
         self.started = 0  # worker processes started; none before the first page (they start lazily)
-        self._ctx = multiprocessing.get_context("spawn")
         self._tasks: queue.Queue = queue.Queue()
         self._workers: list[_Worker | None] = [None] * self.size
         self._lock = threading.Lock()
@@ -178,10 +208,10 @@ class ExtractPool:
     def _worker(self, i: int) -> _Worker:
         with self._lock:
             worker = self._workers[i]
-            if worker is None or not worker.process.is_alive():
+            if worker is None or not worker.is_alive():
                 if worker is not None:
                     worker.kill()
-                worker = self._workers[i] = _Worker(self._ctx, self.target)
+                worker = self._workers[i] = _Worker(self.target)
                 self.started += 1
             return worker
 
@@ -248,12 +278,12 @@ class ExtractPool:
                     return worker.conn.recv()
             except (EOFError, OSError):
                 return "lost", self._death(worker)
-            if not worker.process.is_alive():
+            if not worker.is_alive():
                 return "lost", self._death(worker)
 
     @staticmethod
     def _death(worker: _Worker) -> str:
-        worker.process.join(1)
-        code = worker.process.exitcode
+        worker.join(1)
+        code = worker.exitcode
         how = f"signal {-code}" if code is not None and code < 0 else f"exit {code}"
         return f"died (pid {worker.pid}, {how})"

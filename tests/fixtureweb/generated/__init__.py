@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from ..common import Req, Resp
-from .content import Item, portal_content, views_of
+from .content import Item, portal_content, repaired_texts, views_of
 from .pages import item_href, related_texts
 from .plan import PortalPlan, choices_of, plan_for
 from .site import GeneratedPortal, portal, seed_of_host
@@ -45,6 +45,8 @@ def _record(seed: int, item: Item) -> dict:
         "views": views, "attachment": item.attachment, "direct_file": item.direct,
         "list": item.list_key, "mechanism": {**choices_of(plan), "counter": plan.counter if views is not None else "none"},
         "text_must_not_contain": related_texts(item) if "related_links" in plan.traps and item.is_report else [],
+        # Paragraphs served garbled (plan.mojibake) that the report's text must hold repaired.
+        "text_must_contain": repaired_texts(plan, item),
     }
 
 

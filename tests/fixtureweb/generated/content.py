@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..common import stable_int
 from ..texts import report_plain_text
+from .garble import garble
 from .plan import PortalPlan, plan_for
 
 SEEDS_DIR = next((p for p in (Path(__file__).resolve().parents[3].parent / "shared" / "seeds",
@@ -183,7 +184,32 @@ def seed_text(name: str) -> str:
 
 
 def body_lines(plan: PortalPlan, item: Item) -> list[str]:
-    """The report's text as paragraphs (what a file attachment or a seed-bodied page carries)."""
+    """The report's text as paragraphs (what a file attachment or a seed-bodied page carries), with
+    the portal's mojibake (garble.py) in a few of them."""
+    return list(_garbled(plan.seed, item.id)[0])
+
+
+def repaired_texts(plan: PortalPlan, item: Item) -> list[str]:
+    """What a repair of the garbled paragraphs must give back (garble.garble)."""
+    # body_lines is what a file carries and what a seed-bodied page shows; a template page is
+    # rendered from the template's HTML (pages._content_html), which is not garbled.
+    served = item.attachment != "none" or item.body != "template"
+    return list(_garbled(plan.seed, item.id)[1]) if item.is_report and served else []
+
+
+@lru_cache(maxsize=256)
+def _garbled(seed: int, item_id: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    plan = plan_for(seed)
+    item = portal_content(seed).items[item_id]
+    lines = _plain_lines(plan, item)
+    if not item.is_report:
+        return tuple(lines), ()
+    served, back = garble(plan.mojibake, lines, random.Random(stable_int("mojibake", seed, item_id)),
+                          pdf=item.attachment == "pdf")
+    return tuple(served), tuple(back)
+
+
+def _plain_lines(plan: PortalPlan, item: Item) -> list[str]:
     if item.body == "template":
         return [item.title, *report_plain_text(item.agency or plan.name, item.year or plan.years[0], "district",
                                                 item.date).split("\n")]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..common import stable_int
+from . import garble
 
 FAMILIES = ("trs", "hanweb", "aspnet", "vsb", "jsp", "docshare", "contentfarm")
 CHARSETS = ("utf-8", "gbk")
@@ -28,6 +29,8 @@ COUNTERS = ("static", "script", "api", "dynclicks", "fetch", "rendered", "none")
 ATTACHMENTS = ("none", "pdf", "docx", "doc")
 SCRIPTS = ("simplified", "traditional")
 TRAPS = ("calendar", "lookalikes", "offsite", "related_links")
+# Mojibake in a portal's report texts (tests/fixtureweb/generated/garble.py; issue 9 item 6).
+MOJIBAKE, MOJIBAKE_WEIGHTS = garble.MOJIBAKE, garble.MOJIBAKE_WEIGHTS
 
 # Where the column lives (paths seen on real portals, HAZARDS.md) and how its link is named.
 COLUMN_DIRS = ("zfxxgk/zfxxgknb", "zfxxgkml/zfxxgkndbg", "gknb", "xxgknb", "fdzdgknr/ndbg", "zwgk/ndbg",
@@ -78,6 +81,7 @@ class PortalPlan:
     departments: tuple[str, ...]
     street_reports_in_column: tuple[str, ...]  # street offices whose reports sit in a sub-column
     body_sources: tuple[str, ...]  # per report slot: "template" or a seed file name
+    mojibake: str = "none"  # garble.MOJIBAKE: how the portal's report texts are garbled
 
     @property
     def host(self) -> str:
@@ -139,6 +143,10 @@ def plan_for(seed: int) -> PortalPlan:
     body_rng = _rng(seed, "bodies")
     n_slots = len(years) + len(departments) + len(in_column) + 2 * n_sub + 4
     bodies = tuple(body_rng.choice(("template", "template", "seed")) for _ in range(n_slots))
+    script = _pick(seed, "script", SCRIPTS, (3, 1))
+    mojibake = _pick(seed, "mojibake", MOJIBAKE, MOJIBAKE_WEIGHTS)
+    if mojibake == "utf8_as_gbk" and script == "traditional":
+        mojibake = "none"  # the portal converts what it serves to Traditional: GB18030-read UTF-8 would not survive that
     return PortalPlan(
         seed=seed, name=f"{a[1]}{b[1]}{kind}", label=a[0] + b[0], family=family,
         charset=_pick(seed, "charset", CHARSETS),
@@ -148,7 +156,7 @@ def plan_for(seed: int) -> PortalPlan:
         page_size=_rng(seed, "page_size").choice((3, 4, 5, 6, 8, 10)),
         counter=_pick(seed, "counter", COUNTERS, (2, 2, 2, 1, 1, 1, 1)),
         attachments=_pick(seed, "attachments", ATTACHMENTS, (2, 1, 1, 1)),
-        script=_pick(seed, "script", SCRIPTS, (3, 1)),
+        script=script, mojibake=mojibake,
         subsites=subsites, traps=traps,
         column_dir=_pick(seed, "column_dir", COLUMN_DIRS),
         column_text=_pick(seed, "column_text", COLUMN_TEXTS),
@@ -162,4 +170,4 @@ def choices_of(plan: PortalPlan) -> dict[str, str]:
     """The mechanism-level choices, by name: what the benchmark groups its figures by."""
     return {"family": plan.family, "charset": f"{plan.charset}/{plan.charset_decl}", "list": plan.list_mechanism,
             "pagination": plan.pagination if plan.list_mechanism == "static" else "-", "counter": plan.counter, "attachments": plan.attachments,
-            "script": plan.script, "subsites": str(len(plan.subsites))}
+            "script": plan.script, "subsites": str(len(plan.subsites)), "mojibake": plan.mojibake}

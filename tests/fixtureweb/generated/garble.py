@@ -1,0 +1,127 @@
+"""Mojibake a generated report carries (issue 9 item 6), made the way it is made in the wild.
+
+A portal's ``plan.mojibake`` names the class; each report of that portal gets 1-3 paragraphs garbled,
+chosen (with the place in the line and the stand-in character) by the report's own random stream:
+
+- ``gbk_shift``: the GBK bytes lose one byte at a full-width character (　 ， 。 （ …, the byte a
+  paragraph or clause starts with) and are read one byte off until an ASCII byte puts the reading back
+  in step; the lost byte shows as '?' or U+FFFD (seed 000's ``?。ㄒ唬┙M織``).
+- ``utf8_as_gbk``: the paragraph's UTF-8 bytes read as GB18030 (``鍏紑``).
+- ``latin1``: its UTF-8 bytes read as cp1252, once or twice (``å…¬å¼€``, ``Ã¥Â…Â¬``).
+- ``lost``: 1-3 characters replaced by U+FFFD or 锟斤拷 (the bytes are gone).
+
+``garble`` also says what a repair must give back: each garbled paragraph as it was (from the shifted
+character on, for a shift), or with the lost characters taken out; a paragraph whose garbling
+destroyed bytes (a U+FFFD the reader emitted) is not promised back, only free of mojibake.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+MOJIBAKE = ("none", "gbk_shift", "utf8_as_gbk", "latin1", "lost")
+MOJIBAKE_WEIGHTS = (5, 2, 1, 1, 1)
+_CJK = re.compile("[\u4e00-\u9fff]")
+_MAX_RUN = 60  # the repair reads runs of at most this many characters
+# What one byte off makes of GBK text: bopomofo, box drawing, kana, pinyin letters (GB2312 rows 4-9).
+_ODD = re.compile("[\u3100-\u312f\u2500-\u257f\u3041-\u30fa\u0101-\u01dc\u0391-\u03c9\u0401-\u0451]")
+# A content farm's pinyin annotations (seed 000) are its own artefact, removed with the mirror's other ones.
+_PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")
+
+
+def _shift(line: str, rng: random.Random, stand_ins: tuple[str, ...] = ("?", "\ufffd")) -> tuple[str, list[str]] | None:
+    """``line`` with one lost byte at a full-width character, read on by Python's GBK reader (an
+    unreadable pair gives U+FFFD for its first byte, and the reading is back in step after it)."""
+    try:
+        raw = line.encode("gbk")
+    except UnicodeEncodeError:
+        return None
+    starts, offset = [], 0
+    for i, ch in enumerate(line):
+        width = len(ch.encode("gbk"))
+        if width == 2 and raw[offset] in (0xA1, 0xA3):
+            starts.append((i, offset))
+        offset += width
+    rng.shuffle(starts)
+    for i, off in starts:
+        read = raw[off + 1:].decode("gbk", errors="replace")
+        m = re.match(rf"([^\x00-\x7f\ufffd]{{0,{_MAX_RUN - 1}}}?)(?:([\x40-\x7e])|\ufffd)", read)
+        if not m:
+            continue
+        run, trail = m.group(1), m.group(2)
+        stand_in = rng.choice(stand_ins)
+        if run and not _ODD.search(run) and (trail or len(run) > 3 or stand_in != "?"):
+            continue  # read one byte off, yet plain text: nobody could tell, so it is not promised back
+        served = line[:i] + stand_in + read
+        # The lost byte was a lead byte: which full-width sign it began is a guess; what follows is
+        # read back, except (when the reading ended at a U+FFFD) the character whose trail byte went.
+        if trail or not run:
+            return served, [line[i + 1:]]
+        lost = _char_at(line, off + 2 * len(run))
+        return served, [line[i + 1:lost], line[lost + 1:]]
+    return None
+
+
+def _char_at(line: str, byte: int) -> int:
+    offset = 0
+    for i, ch in enumerate(line):
+        offset += len(ch.encode("gbk"))
+        if offset > byte:
+            return i
+    return len(line)
+
+
+def _utf8_as_gbk(line: str, rng: random.Random) -> tuple[str, list[str]]:
+    served = line.encode("utf-8").decode("gb18030", errors="replace")
+    whole = "\ufffd" not in served and served.encode("gb18030") == line.encode("utf-8")
+    return served, [line] if whole else []
+
+
+def _windows_1252(raw: bytes) -> str:
+    """As browsers and Windows read windows-1252: its five unassigned bytes become U+0081 etc."""
+    return "".join(chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes((b,)).decode("cp1252") for b in raw)
+
+
+def _latin1(line: str, rng: random.Random) -> tuple[str, list[str]]:
+    served = line
+    for _ in range(rng.choice((1, 1, 2))):
+        served = _windows_1252(served.encode("utf-8"))
+    return served, [line]
+
+
+def _lost(line: str, rng: random.Random, marks: tuple[str, ...] = ("\ufffd", "锟斤拷")) -> tuple[str, list[str]]:
+    chars = list(line)
+    places = [i for i, c in enumerate(chars) if _CJK.match(c)]
+    kept = list(chars)
+    for i in sorted(rng.sample(places, min(len(places), rng.randint(1, 3))), reverse=True):
+        chars[i] = rng.choice(marks)
+        kept[i] = ""
+    return "".join(chars), ["".join(kept)]
+
+
+_CLASSES = {"gbk_shift": _shift, "utf8_as_gbk": _utf8_as_gbk, "latin1": _latin1, "lost": _lost}
+# A PDF's text is written in a CJK font (Adobe-GB1): what it cannot show (Latin-1 letters, private-use
+# characters, U+FFFD) never reaches its text layer, so only GBK-borne classes are garbled there.
+_IN_PDF = {"gbk_shift": lambda line, rng: _shift(line, rng, ("?",)), "lost": lambda line, rng: _lost(line, rng, ("锟斤拷",))}
+
+
+def garble(kind: str, lines: list[str], rng: random.Random, pdf: bool = False) -> tuple[list[str], list[str]]:
+    """(lines as served, texts the repaired report must contain). Line 0 (the title) is never garbled."""
+    classes = _IN_PDF if pdf else _CLASSES
+    if kind not in classes:
+        return lines, []
+    out, promised = list(lines), []
+    candidates = [i for i, line in enumerate(lines) if i and len(line) >= 8 and _CJK.search(line)]
+    rng.shuffle(candidates)
+    done, wanted = 0, rng.randint(1, 3)
+    for i in candidates:
+        if done == wanted:
+            break
+        result = classes[kind](lines[i], rng)
+        if result is None:
+            continue
+        out[i], back = result
+        done += 1
+        promised.extend(_PINYIN.sub("", b) for b in back if len(b) >= 2)
+    return out, promised

@@ -39,7 +39,7 @@ from pipelines.textnorm import normalize  # noqa: E402
 from tests.fixtureweb.common import Req  # noqa: E402
 from tests.fixtureweb.generated import GeneratedWeb, plan_for  # noqa: E402
 
-SHARED = ROOT.parent / "shared"
+SHARED = next((p for p in (ROOT.parent / "shared", Path("/work/shared")) if p.is_dir()), ROOT.parent / "shared")
 
 # --- the detector: independent of pipelines/ (it imports none of its rules) -------------------------
 

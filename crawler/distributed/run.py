@@ -15,6 +15,7 @@ from pathlib import Path
 from crawler.distributed.merge import WORKERS_DIR, merge_job
 from crawler.distributed.redis_server import LocalRedis, RedisUnavailable, die_with_parent
 from crawler.distributed.scheduler import JobKeys
+from crawler.distributed.state_merge import seed_workers
 
 logger = logging.getLogger(__name__)
 
@@ -136,11 +137,14 @@ def run_crawl(urls: list[str], out: Path, workers: int, *, overrides: list[str],
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         job = register_job(redis_url, urls)
+        names = [f"w{n}" for n in range(1, workers + 1)]
+        # The job's state, corpus and WARCs so far: each worker's next crawl starts from all of them.
+        seed_workers(out, [out / WORKERS_DIR / name for name in names])
         per_worker = max(1, (len(os.sched_getaffinity(0)) + workers - 1) // workers)
         base = [sys.executable, "-m", "crawler.cli", "worker", "--redis", redis_url, "--out", str(out),
                 "--job", job, "--log-level", log_level, "--set", f"GONGKAI_EXTRACT_WORKERS={per_worker}"]
-        for n in range(1, workers + 1):
-            cmd = base + ["--name", f"w{n}"] + [arg for pair in overrides for arg in ("--set", pair)]
+        for name in names:
+            cmd = base + ["--name", name] + [arg for pair in overrides for arg in ("--set", pair)]
             procs.append(subprocess.Popen(cmd, preexec_fn=die_with_parent))
         codes = [proc.wait() for proc in procs]
     finally:
@@ -157,10 +161,14 @@ def run_crawl(urls: list[str], out: Path, workers: int, *, overrides: list[str],
                 logger.warning("Could not clear job %s: %s", job, exc)
         if local is not None:
             local.stop()
-    merged = merge_job(out)
+    merged = merge_job(out, names)
     print(f"gongkai: {workers} workers ({', '.join(f'w{n}: exit {c}' for n, c in enumerate(codes, 1))}); "
           f"{merged['reports']} reports, {merged['warcs']} WARC files, {merged['index_lines']} index lines; "
           f"output in {out}/ (reports.jsonl, warc/, index.cdxj, workers/)")
+    if merged["state"]:
+        changes = ", ".join(f"{n} {kind}" for kind, n in sorted(merged["state"]["changes"].items())) or "none"
+        print(f"gongkai: crawl {merged['state']['crawl_id']} of the job: changes: {changes} "
+              f"(state.sqlite, changes/{merged['state']['crawl_id']}.jsonl)")
     for d in merged["damage"]:
         print(f"gongkai: damaged WARC {d.warc_file} at offset {d.offset}: {d.reason}", file=sys.stderr)
     return 0 if all(c == 0 for c in codes) and not merged["damage"] else 1

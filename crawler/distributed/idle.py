@@ -20,6 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
+from crawler.distributed.ack import InflightTracker
 from crawler.distributed.scheduler import JobKeys, requeue_worker
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class DistributedJob:
     def idle(self, spider=None) -> None:
         # This engine has nothing to download, parse or export: nothing of ours is in flight.
         self.server.delete(self.keys.inflight(self.worker))
+        InflightTracker.of(self.crawler).forget()
         self.server.sadd(self.keys.idle, self.worker)
         self.requeue_dead()
         # Twice in a row, a poll apart: a worker that just popped has left the idle set by then.

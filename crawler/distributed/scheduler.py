@@ -32,6 +32,9 @@ from scrapy_redis.scheduler import Scheduler
 logger = logging.getLogger(__name__)
 
 INFLIGHT_META = "gongkai_inflight"  # id of a popped request in its worker's in-flight hash
+# Sent by JobScheduler once a request is in Redis (or was dropped as a duplicate): from then on a
+# kill of this worker cannot lose it (crawler/distributed/ack.py waits for it).
+request_queued = object()
 
 # Pop the best request and record it as this worker's, in one step: no moment when it is in neither.
 _POP = """
@@ -42,6 +45,16 @@ local id = redis.call('INCR', KEYS[2])
 redis.call('HSET', KEYS[3], id, found[2] .. ' ' .. found[1])
 redis.call('SREM', KEYS[4], ARGV[1])
 return {id, found[1]}
+"""
+
+# The dupefilter's SADD, the queue's ZADD and the end of the in-flight entry the request replaces
+# (a retry's, a redirect's) in one step: a kill between SADD and ZADD would leave a fingerprint
+# whose request is nowhere, and the requeued parent's copy of it dropped as seen.
+_SEEN_OR_PUSH = """
+if ARGV[4] ~= '' then redis.call('HDEL', KEYS[3], ARGV[4]) end
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
 """
 
 # A dead worker's in-flight requests back into the queue; RENAME first, so only one worker does it.
@@ -110,6 +123,16 @@ class ReliableQueue(PriorityQueue):
         self.keys = keys
         self.worker = worker
         self._pop = server.register_script(_POP)
+        self._seen_or_push = server.register_script(_SEEN_OR_PUSH)
+
+    def push_unseen(self, request: Request, fingerprint: str | None, replaces: int | None = None) -> bool:
+        """Queue `request` unless `fingerprint` (None: no filtering) was seen, and drop the in-flight
+        entry `replaces`; atomically. Raises what pickling raises for a request that cannot travel
+        (nothing is recorded then)."""
+        data = self._encode_request(request)
+        return bool(self._seen_or_push(keys=[self.keys.dupefilter, self.keys.queue, self.keys.inflight(self.worker)],
+                                       args=[fingerprint or "", -request.priority, data,
+                                             "" if replaces is None else replaces]))
 
     def pop(self, timeout: int = 0) -> Request | None:
         found = self._pop(keys=[self.keys.queue, self.keys.sequence, self.keys.inflight(self.worker),
@@ -131,11 +154,12 @@ def requeue_worker(server, keys: JobKeys, worker: str) -> int:
 class JobScheduler(Scheduler):
     """SCHEDULER for a distributed crawl: needs REDIS_URL, GONGKAI_JOB_ID, GONGKAI_WORKER_NAME."""
 
-    def __init__(self, server, keys: JobKeys, worker: str, stats=None) -> None:
+    def __init__(self, server, keys: JobKeys, worker: str, stats=None, signals=None) -> None:
         super().__init__(server, persist=True, queue_key=keys.queue, dupefilter_key=keys.dupefilter)
         self.keys = keys
         self.worker = worker
         self.stats = stats
+        self.signals = signals
         self.local: deque[Request] = deque()  # requests that cannot travel through Redis
         self._warned_local = False
 
@@ -145,7 +169,7 @@ class JobScheduler(Scheduler):
         server = get_redis_from_settings(settings)
         server.ping()
         return cls(server, JobKeys(settings.get("GONGKAI_JOB_ID")), settings.get("GONGKAI_WORKER_NAME"),
-                   crawler.stats)
+                   crawler.stats, crawler.signals)
 
     def open(self, spider: Spider) -> None:
         self.spider = spider
@@ -164,24 +188,36 @@ class JobScheduler(Scheduler):
         return bool(self.local) or len(self.queue) > 0
 
     def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            return False
+        # A retry or redirect of a request this worker holds carries its in-flight id: once the new
+        # request is queued, or its URL turns out to be seen already, the old entry is done.
         previous = request.meta.pop(INFLIGHT_META, None)
         try:
-            self.queue.push(request)
-        except (pickle.PicklingError, TypeError, AttributeError, ValueError) as exc:
-            if not self._warned_local:
-                logger.warning("Request %s cannot be shared through Redis (%s); kept in this worker",
-                               request.url, exc)
-                self._warned_local = True
-            self.local.append(request)
-            self._inc("scheduler/enqueued/local")
-        else:
+            fingerprint = None if request.dont_filter else self.df.request_fingerprint(request)
+            try:
+                queued = self.queue.push_unseen(request, fingerprint, previous)
+                previous = None
+            except (pickle.PicklingError, TypeError, AttributeError, ValueError) as exc:
+                if fingerprint is not None and self.df.request_seen(request):
+                    return False
+                self._keep_local(request, exc)
+                return True
+            if not queued:
+                self.df.log(request, self.spider)
+                return False
             self._inc("scheduler/enqueued/redis")
-        if previous is not None:  # a retry or redirect of a request this worker held: it is queued now
-            self.server.hdel(self.keys.inflight(self.worker), previous)
-        return True
+            return True
+        finally:
+            if previous is not None:
+                self.server.hdel(self.keys.inflight(self.worker), previous)
+            if self.signals is not None:
+                self.signals.send_catch_log(signal=request_queued, request=request)
+
+    def _keep_local(self, request: Request, exc: Exception) -> None:
+        if not self._warned_local:
+            logger.warning("Request %s cannot be shared through Redis (%s); kept in this worker", request.url, exc)
+            self._warned_local = True
+        self.local.append(request)
+        self._inc("scheduler/enqueued/local")
 
     def next_request(self) -> Request | None:
         request = self.local.popleft() if self.local else self.queue.pop()

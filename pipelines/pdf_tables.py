@@ -138,8 +138,10 @@ def tables_from_rules(number: int, size: tuple[float, float], segments: list[tup
             shape.draw_line((x0, y0), (x1, y1))
         shape.finish(color=(0, 0, 0), width=0.5)
         shape.commit()
+        marks = pymupdf.TextWriter(page.rect)
         for x, y in words:  # the finder keeps only tables with text in them: mark where the words are
-            page.insert_text((x, y), "x", fontsize=4)
+            marks.append((x, y), "x", fontsize=4)
+        marks.write_text(page)  # one content stream: insert_text per word rewrites the page each time
         out = []
         for clip in _rule_blocks(segments):  # one finder run per block of touching rules: the finder
             # joins tables that only share columns, with a heading between them, on a drawn page

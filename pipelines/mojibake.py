@@ -37,8 +37,8 @@ _CJK = re.compile(f"[{CJK_IDEOGRAPHS}]")
 _LOST = re.compile(R.LOST)
 _FFFD_RUN = re.compile("\ufffd{2,}")
 _FULLWIDTH_FORMS = frozenset(FULLWIDTH.values())
-# Anything any class could start from; a text without one is returned untouched at once.
-_SUSPECT = re.compile(f"[?\ufffd{R.ODD_CHARS}\u0080-\u00ff]|锟斤拷")
+# Every class leaves a non-ASCII character: an ASCII text is returned untouched at once.
+_SUSPECT = re.compile(r"[^\x00-\x7f]")
 
 
 @lru_cache(maxsize=1)
@@ -53,6 +53,7 @@ def _gb2312() -> frozenset[str]:
     return frozenset(chars)
 
 
+@lru_cache(maxsize=65536)
 def _odd(ch: str) -> bool:
     """A character a Chinese text does not hold: ODD_CHARS, or CJK outside GB2312 that is not Traditional."""
     if _ODD.match(ch):
@@ -185,6 +186,11 @@ def repair(text: str) -> tuple[str, Repairs]:
     done = Repairs()
     if not text or not _SUSPECT.search(text):
         return text, done
+    original = text
+    odd: frozenset[str] = frozenset()
+
+    def odd_in(s: str) -> bool:
+        return not odd.isdisjoint(s)
 
     def latin1(m: re.Match) -> str:
         fixed = _reread_latin1(m.group(0))
@@ -195,7 +201,7 @@ def repair(text: str) -> tuple[str, Repairs]:
 
     def utf8(m: re.Match) -> str:
         run = m.group(0)
-        if not _has_odd(run):
+        if not odd_in(run):
             return run
         fixed = _reread_utf8(run)
         if fixed is None:
@@ -210,7 +216,7 @@ def repair(text: str) -> tuple[str, Repairs]:
         folded = all(c in FULLWIDTH or c in _FULLWIDTH_FORMS for c in body) and _CJK.match(m.string, m.end())
         # ('�主�' is two lost characters around a kept one: only a '?' stand-in makes a short run a shift.)
         short = not trail and len(body) <= R.SHORT_SHIFT_RUN and m.group(0)[0] == "?"
-        if not _has_odd(body) and not folded and not short:
+        if not odd_in(body) and not folded and not short:
             return m.group(0)  # '?' before plain text (是否?是的A): not a shifted run
         # A portal may have converted the garbled run to Traditional after the fact: try it as served, then in Simplified.
         first = _reread_shift(body, trail)
@@ -230,11 +236,16 @@ def repair(text: str) -> tuple[str, Repairs]:
 
     try:
         text = _LATIN1.sub(latin1, text)
-        text = _NON_ASCII_RUN.sub(utf8, text)
-        text = _GBK_SHIFT.sub(shift, text)
+        # Each pass only where it can apply: a page's text is thousands of characters, mostly clean.
+        odd = frozenset(c for c in set(text) if ord(c) > 0x7F and _odd(c))
+        if odd:
+            text = _NON_ASCII_RUN.sub(utf8, text)
+            odd = frozenset(c for c in set(text) if ord(c) > 0x7F and _odd(c))
+        if "?" in text or "\ufffd" in text:
+            text = _GBK_SHIFT.sub(shift, text)
         text = _LOST.sub(lost, text)
     except Exception:  # a repair must never cost the record; the text stays as it was
-        return text, done
+        return original, Repairs()
     return text, done
 
 

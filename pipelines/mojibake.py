@@ -91,9 +91,12 @@ class Repairs:
         return self.latin1 + self.utf8_as_gbk + self.gbk_shift
 
 
-def _latin1_bytes(s: str) -> bytes | None:
+def _latin1_bytes(s: str, nbsp: bool = False) -> bytes | None:
     out = bytearray()
     for c in s:
+        if nbsp and c == " ":
+            out.append(0xA0)
+            continue
         try:
             out += c.encode("cp1252")
         except UnicodeEncodeError:
@@ -109,11 +112,13 @@ def _latin1_bytes(s: str) -> bytes | None:
 def _reread_latin1(run: str) -> str | None:
     text = run
     for _ in range(R.LATIN1_MAX_ROUNDS):
-        raw = _latin1_bytes(text)
-        if raw is None:
-            break
         # U+FFFD stands for a byte cp1252 has no character for: the character it was part of is lost.
-        text = _FFFD_RUN.sub("\ufffd", raw.decode("utf-8", errors="replace"))
+        # A space is read as itself and as a folded no-break space: the reading with fewer losses wins.
+        readings = [_FFFD_RUN.sub("\ufffd", raw.decode("utf-8", errors="replace"))
+                    for raw in dict.fromkeys(_latin1_bytes(text, nbsp) for nbsp in (False, " " in text)) if raw is not None]
+        if not readings:
+            break
+        text = min(readings, key=lambda r: r.count("\ufffd"))
         if not _LATIN1.fullmatch(text):
             break
     kept = text.replace("\ufffd", "")

@@ -44,7 +44,9 @@ _CONT = ("\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u0
          "\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122\ufffd")
 # A run of such characters holding at least one lead byte (0xC2-0xEF: Â-ï) followed by a continuation
 # byte; Chinese text's own —— …… “” and no-break spaces never start one.
-LATIN1_RUN = f"[{_CONT}\u00c0-\u00ff]*[\u00c2-\u00ef][{_CONT}][{_CONT}\u00c0-\u00ff]*"
+# A single space inside a run may be a no-break space (0xA0, a continuation byte) that a text
+# normaliser folded.
+LATIN1_RUN = f"[{_CONT}\u00c0-\u00ff]*[\u00c2-\u00ef][{_CONT}](?:[{_CONT}\u00c0-\u00ff]| (?=[{_CONT}\u00c0-\u00ff]))*"
 LATIN1_MAX_ROUNDS = 3
 
 # A re-read candidate is kept only when at least this share of it is plain Chinese (GB2312 after

@@ -40,6 +40,7 @@ from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from crawler.rules import browser as rules
+from pipelines import memory
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,8 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         self.skip_types = set(settings.getlist("GONGKAI_BROWSER_SKIP_RESOURCE_TYPES"))
         self.pages_per_context = max(1, settings.getint("GONGKAI_BROWSER_PAGES_PER_CONTEXT"))
         self.idle_seconds = settings.getfloat("GONGKAI_BROWSER_IDLE_SECONDS")
+        self.max_browser_rss = settings.getint("GONGKAI_BROWSER_MAX_RSS_MB") * 2 ** 20
+        self._executable = os.path.basename(options.get("executable_path") or "chromium")
         self.node_options = settings.get("GONGKAI_BROWSER_DRIVER_NODE_OPTIONS")
         self._start_lock = asyncio.Lock()
         self._generation = 0
@@ -215,16 +218,44 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
                 asyncio.ensure_future(self._close_context(wrapper.context))
         if not any(self._open_pages.values()):
             self._arm_idle_timer()
+            self._restart_if_grown()
+
+    def _chromium_rss(self) -> int:
+        return sum(m.rss for m in memory.family(os.getpid()) if self._executable in m.cmdline.split(" ", 1)[0])
+
+    def _restart_if_grown(self) -> None:
+        """With no page open, a browser whose processes have grown past GONGKAI_BROWSER_MAX_RSS_MB is
+        closed (the next render launches a fresh one): a renderer keeps much of the heap of every
+        page it has rendered, and the family's bound (issue 9) holds only if chromium's share does.
+        Checked and closed in one step of the loop, so no render can start in between; the next
+        pages get a context name of their own (a late close event of an old context pops its name)."""
+        if not self.max_browser_rss or "browser" not in self.__dict__:
+            return
+        rss = self._chromium_rss()
+        self.stats.max_value("gongkai/browser/max_rss_mb", rss // 2 ** 20)
+        if rss <= self.max_browser_rss:
+            return
+        self.stats.inc_value("gongkai/browser/memory_restarts")
+        self._generation += 1
+        self._served = 0
+        browser = self._forget_browser()
+        asyncio.ensure_future(self._close_browser(browser, self._take_contexts()))
 
     async def _restart_browser(self) -> None:
         """Close the browser (its contexts with it); the next page launches a new one."""
         await self._close_browser(self._forget_browser())
 
-    async def _close_browser(self, browser: Any) -> None:
-        # Contexts first, each by itself: their close events give back the context semaphore.
-        for wrapper in list(self.context_wrappers.values()):
-            await self._close_context(wrapper.context)
+    def _take_contexts(self) -> list[Any]:
+        """The contexts' wrappers, taken out of the handler: a context a new browser opens while these
+        close is not among them."""
+        wrappers = list(self.context_wrappers.values())
         self.context_wrappers.clear()
+        return wrappers
+
+    async def _close_browser(self, browser: Any, wrappers: list[Any] | None = None) -> None:
+        # Contexts first, each by itself: their close events give back the context semaphore.
+        for wrapper in self._take_contexts() if wrappers is None else wrappers:
+            await self._close_context(wrapper.context)
         try:
             if browser is not None:
                 await browser.close()

@@ -208,6 +208,10 @@ DOWNLOAD_SLOTS = {"gongkai-browser": {"concurrency": PLAYWRIGHT_MAX_PAGES_PER_CO
 GONGKAI_BROWSER_PAGES_PER_CONTEXT = 20
 # Browser and driver are shut down after this many seconds without a render (0: never).
 GONGKAI_BROWSER_IDLE_SECONDS = 20.0
+# When a render ends with no page open and chromium's processes (browser + renderer) hold more than
+# this many MB resident, the browser is closed and the next render launches a fresh one (0: never):
+# a renderer keeps much of the heap of the pages it rendered (benchmarks/browser.py).
+GONGKAI_BROWSER_MAX_RSS_MB = 280
 # Resource types chromium is not given (nothing a list, a report or a counter needs).
 GONGKAI_BROWSER_SKIP_RESOURCE_TYPES = ["image", "media", "font"]
 # After load, wait up to this long (ms) for the page's network to go quiet before reading the DOM.

@@ -240,6 +240,25 @@ def test_crawl_without_js_pages_never_starts_chromium(tmp_path: Path) -> None:
     assert {r["url"] for r in JS_EXPECTED_REPORTS if "/xxgk/nb/" in r["url"]} <= urls
 
 
+def test_a_browser_over_its_memory_bound_is_replaced_and_nothing_is_lost(js_crawl: dict, tmp_path: Path) -> None:
+    # Bound at its tightest (1 MB): every render that ends with no page open closes the browser, and
+    # the next render gets a fresh one. The crawl still renders every page and emits the same reports.
+    with FixtureWeb() as fw:
+        proc = _crawl(fw, JS_START_URL, tmp_path, "--set", "GONGKAI_BROWSER_MAX_RSS_MB=1")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    stats = json.loads((tmp_path / "crawl-stats.json").read_text(encoding="utf-8"))
+    assert _stat(stats, "gongkai/browser/memory_restarts") >= 1
+    # Every browser but the last was closed for its memory (or the last was too, with no render after it).
+    others = _stat(stats, "gongkai/browser/restarts") + _stat(stats, "gongkai/browser/idle_shutdowns")
+    assert _stat(stats, "playwright/browser_count") - others - _stat(stats, "gongkai/browser/memory_restarts") in (0, 1)
+    assert _stat(stats, "gongkai/browser/rendered") == _stat(js_crawl["stats"], "gongkai/browser/rendered")
+    assert _stat(stats, "gongkai/browser/static_fallbacks") == 0
+    reports = {json.loads(line)["url"]: json.loads(line) for line in (tmp_path / "reports.jsonl").open(encoding="utf-8")}
+    keys = ("title", "views", "views_source", "text")
+    assert {u: [r.get(k) for k in keys] for u, r in reports.items()} == \
+           {u: [r.get(k) for k in keys] for u, r in js_crawl["reports"].items()}
+
+
 # --- re-crawl of the unchanged site -------------------------------------------------------------------
 def test_second_pass_is_revisits_browser_traffic_included(js_crawl: dict) -> None:
     records = js_crawl["second_records"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import lxml.html
 from lxml import etree
@@ -39,6 +40,9 @@ class ParsedPage:
     # Whether the page names itself a report (pipelines.report.is_report), kept once known:
     # completion and extraction both ask, and the answer is a metadata pass.
     is_report: bool | None = None
+    # What the page says of itself before its text is known (pipelines.metadata.page_facts):
+    # read by the classification, reused by the record's metadata.
+    facts: Any = None
 
 
 def parse_page(page: FetchedPage) -> ParsedPage:

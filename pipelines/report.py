@@ -55,7 +55,8 @@ def is_report(page: FetchedPage) -> bool:
     if parsed.tree is None:
         return False
     if parsed.is_report is None:
-        parsed.is_report = is_report_page(parsed.tree, metadata.extract_metadata(parsed.tree, "", page.url).get("title"))
+        parsed.facts = parsed.facts or metadata.page_facts(parsed.tree)
+        parsed.is_report = is_report_page(parsed.tree, metadata.page_title_field(parsed.facts, page.url))
     return parsed.is_report
 
 
@@ -67,9 +68,14 @@ def build_report(page: FetchedPage) -> dict | None:
         return attachment_report.standalone_report(page)
     if not is_report(page):
         return None
+    return html_record(page)
+
+
+def html_record(page: FetchedPage) -> dict:
+    """The record of an HTML page already known to be a report: text, metadata, statistics, extras."""
     parsed = document.parse_page(page)  # parsed once: extract_page_text and the stages below share it
     text, text_warnings = extract.extract_page_text(page)  # decoding's warnings, then extraction's
-    meta = metadata.extract_metadata(parsed.tree, text, page.url)
+    meta = metadata.extract_metadata(parsed.tree, text, page.url, facts=parsed.facts)
     stats, stats_warnings = statistics.parse_statistics(parsed.tree, text)
     record = {
         "url": page.url,

@@ -9,12 +9,14 @@ All word lists live in pipelines/rules/metadata.py and pipelines/rules/vocabular
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from lxml import etree
 
 from pipelines import dates
 from pipelines.document import page_title
 from pipelines.metadata import agency as A
-from pipelines.metadata.lines import META_LINE_RE, is_prose, merge_labels, meta_tags, visible_lines
+from pipelines.metadata.lines import META_LINE_RE, Line, is_prose, merge_labels, meta_tags, visible_lines
 from pipelines.metadata.published import STRONG_ANY_RE, read_counter, visible_dates
 from pipelines.metadata.source_kind import DOCSHARE, OFFICIAL, source_kind, unfarm
 from pipelines.metadata.title import TITLE_SPLIT_RE, find_title, looks_like_site, title_line
@@ -26,19 +28,35 @@ from pipelines.warnings import (
     warning,
 )
 
-__all__ = ["extract_metadata", "source_kind"]
+__all__ = ["PageFacts", "extract_metadata", "page_facts", "page_title_field", "source_kind"]
 
 # Lines around the heading searched for meta lines: a disclosure key/value table may sit above it.
 _WINDOW_BEFORE, _WINDOW_AFTER = 25, 12
 
 
-def extract_metadata(tree: etree._Element, text: str, url: str) -> dict:
-    """Title, agency, publish_date, views, report_year and source_kind of one report page.
+@dataclass
+class PageFacts:
+    """What the page itself says, before its report text is known: read once per page.
 
-    `tree` is the page parsed once by pipelines/document.py (read, never changed); `text` is the
-    cleaned report text, or "" when it is not known yet (then everything comes from the tree).
+    Classification (pipelines.report.is_report) needs the title and the record needs all of it;
+    both read the same facts, so the visible lines are walked once per page.
     """
-    warnings: list[str] = []
+
+    meta: dict[str, str]
+    lines: list[Line]
+    doc_title: str
+    title: str
+    at: int | None  # index of the title's line in `lines`
+    window: list[Line]  # the meta zone around the heading (or every line, label-merged)
+    dates: tuple[str | None, str | None, str | None, str | None]  # strong, weak, strip, signed
+    meta_date: str | None
+    views: int | None
+    counter_state: str | None
+    page_text: str
+
+
+def page_facts(tree: etree._Element) -> PageFacts:
+    """The text-independent half of extract_metadata; `tree` is read, never changed."""
     meta = meta_tags(tree)
     lines = visible_lines(tree)
     doc_title = page_title(tree)
@@ -58,7 +76,37 @@ def extract_metadata(tree: etree._Element, text: str, url: str) -> dict:
     strong, weak, strip, signed = visible_dates(window)
     if at is not None and not (strong or weak or strip):
         strong = visible_dates(merge_labels(lines))[0]
-    meta_date = dates.parse_date(meta.get("pubdate"))
+
+    # Views: only from meta strips near the heading, never the report body.
+    views, state = read_counter(window if at is not None else [ln for ln in lines if META_LINE_RE.search(ln.clean)])
+    if views is None and state is None and at is not None:
+        # Some templates print the strip below the body (发布日期：… 点击数：88): a counter sharing a
+        # line with a publish-date label is chrome wherever it sits.
+        views, state = read_counter([ln for ln in lines if STRONG_ANY_RE.search(ln.clean)])
+    return PageFacts(meta, lines, doc_title, title, at, window, (strong, weak, strip, signed),
+                     dates.parse_date(meta.get("pubdate")), views, state, "\n".join(ln.clean for ln in lines))
+
+
+def page_title_field(facts: PageFacts, url: str) -> str | None:
+    """The record's title as extract_metadata(tree, "", url) gives it, from the facts alone."""
+    title = facts.title
+    if title and source_kind("", url=url, meta=facts.meta, page_text=facts.page_text) != OFFICIAL:
+        title = unfarm(title)
+    return title or None
+
+
+def extract_metadata(tree: etree._Element, text: str, url: str, facts: PageFacts | None = None) -> dict:
+    """Title, agency, publish_date, views, report_year and source_kind of one report page.
+
+    `tree` is the page parsed once by pipelines/document.py (read, never changed); `text` is the
+    cleaned report text, or "" when it is not known yet (then everything comes from the tree).
+    `facts`, when given, are page_facts(tree) already read (by the classification).
+    """
+    warnings: list[str] = []
+    f = facts if facts is not None else page_facts(tree)
+    meta, lines, doc_title, title, at, window = f.meta, f.lines, f.doc_title, f.title, f.at, f.window
+    strong, weak, strip, signed = f.dates
+    meta_date = f.meta_date
     text_lines = text.splitlines()[-15:] if text else []
     sig_agency, sig_date = A.signature(text_lines, cjk_only=False) if text_lines else (None, None)
     if not sig_agency:
@@ -73,16 +121,11 @@ def extract_metadata(tree: etree._Element, text: str, url: str) -> dict:
     if publish_date and not (visible or meta_date):
         warnings.append(warning(DATE_FROM_DOCUMENT, "publish_date from the document's own date (成文日期 or signature)"))
 
-    # Views: only from meta strips near the heading, never the report body.
-    views, state = read_counter(window if at is not None else [ln for ln in lines if META_LINE_RE.search(ln.clean)])
-    if views is None and state is None and at is not None:
-        # Some templates print the strip below the body (发布日期：… 点击数：88): a counter sharing a
-        # line with a publish-date label is chrome wherever it sits.
-        views, state = read_counter([ln for ln in lines if STRONG_ANY_RE.search(ln.clean)])
+    views, state = f.views, f.counter_state
     if state == "script":
         warnings.append(warning(COUNTER_BY_SCRIPT, "view counter filled by a script: not read"))
 
-    page_text = "\n".join(ln.clean for ln in lines)
+    page_text = f.page_text
     named = A.title_org(title) if title else None
     full_name = None
     if named:

@@ -37,14 +37,16 @@ def is_attachment_page(page: FetchedPage) -> bool:
 
 
 def repair_file_text(text: str) -> tuple[str, list[str]]:
-    """A file's text gets the repairs a page's body gets (pipelines/clean.py): a content farm's
-    conversion undone when the text is a mirror's (that includes the mojibake repair), else the
-    one mojibake repair (pipelines/mojibake.py) alone."""
+    """A file's text gets the repairs a page's body gets: the one mojibake repair
+    (pipelines/mojibake.py), then, when the text is a content farm's mirror, the undoing of its
+    conversion (pipelines/clean.py: pinyin, Traditional, folded punctuation)."""
     if not text:
         return text, []
+    text, warnings = mojibake.repair_text(text, "attachment")
     if clean.is_mirror(text):
-        return clean.repair_mirror(text)
-    return mojibake.repair_text(text, "attachment")
+        text, mirror = clean.repair_mirror(text)
+        warnings += mirror
+    return text, warnings
 
 
 def _read(att: FetchedPage) -> tuple[dict, AttachmentText, list[str]]:

@@ -19,12 +19,14 @@ over ../shared's real pages and seed texts and asserts nothing changes).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 from pipelines import warnings as W
 from pipelines.chinese import to_simplified
 from pipelines.rules import mojibake as R
+from pipelines.rules.mirror import _TONE as PINYIN_LETTERS  # the mirror's pinyin vocabulary, defined there
 from pipelines.rules.mirror import FULLWIDTH
 from pipelines.rules.vocabulary import CJK_IDEOGRAPHS
 from pipelines.textnorm import traditional_chars
@@ -37,6 +39,8 @@ _CJK = re.compile(f"[{CJK_IDEOGRAPHS}]")
 _LOST = re.compile(R.LOST)
 _FFFD_RUN = re.compile("\ufffd{2,}")
 _FULLWIDTH_FORMS = frozenset(FULLWIDTH.values())
+# CJK text next, maybe after a mirror's pinyin annotation of the character the trail byte ends (F(xiàn)將).
+_THEN_CJK = re.compile(rf"(?:\([a-z{PINYIN_LETTERS}]{{1,7}}\))?[{CJK_IDEOGRAPHS}]")
 # Every class leaves a non-ASCII character: an ASCII text is returned untouched at once.
 _SUSPECT = re.compile(r"[^\x00-\x7f]")
 
@@ -75,6 +79,23 @@ def plausible(s: str) -> float:
     simple = t2s("".join(wide)) if t2s else "".join(wide)
     gb = _gb2312()
     return sum(1 for c in simple if c in gb and not _ODD.match(c)) / max(len(simple), 1)
+
+
+def common_share(s: str) -> float:
+    """Share of ``s``'s non-ASCII characters among GB2312's common ones (level 1, rows 0xB0-0xD7, and
+    the punctuation rows 0xA1 and 0xA3) after Traditional → Simplified: breaks ties between readings."""
+    wide = "".join(c for c in s if ord(c) > 0x7F)
+    if not wide:
+        return 1.0
+    t2s = to_simplified()
+    common = 0
+    for c in (t2s(wide) if t2s else wide):
+        try:
+            lead = c.encode("gb2312")[0]
+        except UnicodeEncodeError:
+            continue
+        common += lead in (0xA1, 0xA3) or 0xB0 <= lead <= 0xD7
+    return common / len(wide)
 
 
 @dataclass
@@ -122,7 +143,10 @@ def _reread_latin1(run: str) -> str | None:
         if not _LATIN1.fullmatch(text):
             break
     kept = text.replace("\ufffd", "")
-    if text == run or not kept or _LATIN1.search(kept) or plausible(kept) < R.MIN_PLAUSIBLE \
+    # Only a reading into Chinese (or, whole, into pinyin letters: 態(tÃ i) is 態(tài)) is taken: a
+    # European word's é or ï next to a space stays as written.
+    pinyin = text == kept and all(c in PINYIN_LETTERS for c in kept if ord(c) > 0x7F)
+    if text == run or not (_CJK.search(kept) or pinyin) or _LATIN1.search(kept) or plausible(kept) < R.MIN_PLAUSIBLE \
             or text.count("\ufffd") > len(kept) // 4 + 1:
         return None
     return text
@@ -169,21 +193,21 @@ def _reread_shift(body: str, trail: str) -> str | None:
     return best if trail else best + "\ufffd"
 
 
-def _as_served(body: str) -> list[str]:
-    """The run as served, and the runs it may have been before a portal converted it to Traditional
-    (each converted character either way: t2s of the whole run also turns misread 幹 闆 into 干 板)."""
+def _as_served(body: str) -> Iterator[str]:
+    """The run as served, then the runs it may have been before a portal converted it to Traditional,
+    likeliest first: misread pairs are mostly GB2312 (Simplified) characters, so every Traditional
+    character converted back, then all but one, … (only some: misread 幹 闆 are Traditional themselves)."""
+    yield body
     t2s = to_simplified()
-    if t2s is None:
-        return [body]
     places = [i for i, c in enumerate(body) if c in traditional_chars()][:R.MAX_CONVERTED_IN_RUN]
-    runs = [body]
-    for mask in range(1, 2 ** len(places)):
+    if t2s is None or not places:
+        return
+    for mask in sorted(range(1, 2 ** len(places)), key=lambda m: -m.bit_count()):
         chars = list(body)
         for bit, i in enumerate(places):
             if mask >> bit & 1:
                 chars[i] = t2s(chars[i])
-        runs.append("".join(chars))
-    return runs
+        yield "".join(chars)
 
 
 def repair(text: str) -> tuple[str, Repairs]:
@@ -218,21 +242,27 @@ def repair(text: str) -> tuple[str, Repairs]:
         body, trail = m.group(1), m.group(2) or ""
         # A run is only taken for shifted when it holds odd characters, or is nothing but folded
         # punctuation glued between CJK text by an ASCII letter (作?,F現將: 。現 read one byte off).
-        folded = all(c in FULLWIDTH or c in _FULLWIDTH_FORMS for c in body) and _CJK.match(m.string, m.end())
+        folded = all(c in FULLWIDTH or c in _FULLWIDTH_FORMS for c in body) and _THEN_CJK.match(m.string, m.end())
         # ('�主�' is two lost characters around a kept one: only a '?' stand-in makes a short run a shift.)
         short = not trail and len(body) <= R.SHORT_SHIFT_RUN and m.group(0)[0] == "?"
         if not odd_in(body) and not folded and not short:
             return m.group(0)  # '?' before plain text (是否?是的A): not a shifted run
         # A portal may have converted the garbled run to Traditional after the fact: try it as served, then in Simplified.
-        first = _reread_shift(body, trail)
-        if first is not None and plausible(first) == 1.0:
-            done.gbk_shift += 1
-            return first
-        readings = [r for r in (_reread_shift(c, trail) for c in _as_served(body)[1:]) if r] + ([first] if first else [])
-        if not readings:
+        best, best_score = None, (-1.0, -1.0)
+        for candidate in _as_served(body):
+            reading = _reread_shift(candidate, trail)
+            if reading is None:
+                continue
+            kept = reading.rstrip("\ufffd")
+            score = (plausible(kept), common_share(kept))
+            if score > best_score:
+                best, best_score = reading, score
+            if score == (1.0, 1.0):
+                break
+        if best is None:
             return m.group(0)
         done.gbk_shift += 1
-        return max(readings, key=plausible)
+        return best
 
     def lost(m: re.Match) -> str:
         n = m.group(0).lstrip("?")

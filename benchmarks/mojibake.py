@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.discovery import parse_seeds  # noqa: E402
 from pipelines import completion  # noqa: E402
 from pipelines.document import parse_page  # noqa: E402
 from pipelines.extract import extract_page_text  # noqa: E402
@@ -148,14 +149,6 @@ def real_texts() -> dict[str, str]:
                            body=p.read_bytes(), fetched_at="2026-12-02T00:00:00Z")
         texts[str(p.relative_to(SHARED))] = extract_page_text(page)[0]
     return texts
-
-
-def parse_seeds(spec: str) -> list[int]:
-    seeds: list[int] = []
-    for part in spec.split(","):
-        a, _, b = part.strip().partition("-")
-        seeds.extend(range(int(a), int(b or a) + 1))
-    return seeds
 
 
 def main() -> int:

@@ -179,6 +179,37 @@ def test_a_failed_download_stays_in_flight_until_its_errbacks_output_is_safe():
         assert attachment.errback == spider.attachment_failed  # put back: the request may travel again
 
 
+def test_a_worker_taken_for_dead_after_a_stall_rejoins_and_its_real_death_still_returns_its_work():
+    """A reactor that stalls past the heartbeat TTL (a loaded machine) gets its worker taken for dead
+    though it lives: its requests go back (fetched twice, never lost), and its next beat puts it back
+    in the job, so that when it really dies later, what it holds then goes back too."""
+    from crawler.distributed.idle import DistributedJob
+
+    ttl = {"GONGKAI_DISTRIBUTED_HEARTBEAT_TTL": 0.2}
+    with LocalRedis() as server:
+        crawler1, _, sched1 = _worker_parts(server.url, "job", "w1")
+        crawler2, spider, sched2 = _worker_parts(server.url, "job", "w2")
+        for crawler in (crawler1, crawler2):
+            crawler.settings.frozen = False
+            crawler.settings.setdict(ttl, priority="cmdline")
+            crawler.stats = type("Stats", (), {"inc_value": lambda self, *a, **k: None})()
+        w1, w2 = DistributedJob(crawler1), DistributedJob(crawler2)
+        for n in range(2):
+            sched1.enqueue_request(Request(f"http://cgjd.hyq.gov.cn/art/{n}.html", callback=spider.parse))
+        w1.heartbeat()
+        w2.heartbeat()
+        first = sched2.next_request()
+        time.sleep(0.3)  # w2 stalls: its beat expires
+        assert w1.requeue_dead() == {"w2": 1}
+        w2.heartbeat()  # it was alive after all
+        held = {sched2.next_request().url, sched2.next_request().url}
+        assert first.url in held and len(sched2) == 0
+        w1.heartbeat()
+        time.sleep(0.3)  # now w2 is killed
+        assert w1.requeue_dead() == {"w2": 2}
+        assert {sched1.next_request().url for _ in range(2)} == held
+
+
 @pytest.fixture(scope="module")
 def two_worker_crawl(fixture_web, tmp_path_factory) -> CrawlRun:
     fixture_web.reset()

@@ -8,7 +8,10 @@ worker keeps the spider open and looks again every GONGKAI_DISTRIBUTED_POLL seco
 
 Every worker refreshes `heartbeat:<name>` (expires after GONGKAI_DISTRIBUTED_HEARTBEAT_TTL) and
 checks the others'; a worker whose heartbeat has expired is dead, and its in-flight requests go
-back to the queue.
+back to the queue. A worker whose reactor stalled past the TTL (a loaded machine, a long parse) is
+taken for dead though it lives: its requests are fetched twice, and every beat puts its name back
+in the job's workers — without that, its real death later would go unnoticed and what it then held
+in flight would be lost (issue 12: a kill after a start-up stall lost every report of two portals).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
 from crawler.distributed.ack import InflightTracker
-from crawler.distributed.scheduler import JobKeys, requeue_worker
+from crawler.distributed.scheduler import JobKeys, reap_worker, requeue_worker
 
 logger = logging.getLogger(__name__)
 
@@ -50,27 +53,28 @@ class DistributedJob:
         return cls(crawler)
 
     def opened(self, spider=None) -> None:
-        self.server.sadd(self.keys.workers, self.worker)
         self.server.srem(self.keys.idle, self.worker)
         self.heartbeat()
         self._beat = task.LoopingCall(self.heartbeat)
         self._beat.start(max(self.ttl / 4, 0.5), now=False)
 
     def heartbeat(self) -> None:
+        # The beat first, then the name: a worker listed without a beat would be taken for dead.
         self.server.set(self.keys.heartbeat(self.worker), "1", px=int(self.ttl * 1000))
-        for name, returned in self.requeue_dead().items():
-            logger.warning("Worker %s stopped beating: %d of its requests went back to the queue", name, returned)
-            self.crawler.stats.inc_value("gongkai/distributed/requeued", returned)
+        self.server.sadd(self.keys.workers, self.worker)
+        self.requeue_dead()
 
     def requeue_dead(self) -> dict[str, int]:
         returned: dict[str, int] = {}
         for raw in self.server.smembers(self.keys.workers):
             name = raw.decode() if isinstance(raw, bytes) else raw
-            if name == self.worker or self.server.exists(self.keys.heartbeat(name)):
+            if name == self.worker:
                 continue
-            returned[name] = requeue_worker(self.server, self.keys, name)
-            self.server.srem(self.keys.workers, name)
-            self.server.srem(self.keys.idle, name)
+            found = reap_worker(self.server, self.keys, name)
+            if found is not None:
+                returned[name] = found
+                logger.warning("Worker %s stopped beating: %d of its requests went back to the queue", name, found)
+                self.crawler.stats.inc_value("gongkai/distributed/requeued", found)
         return returned
 
     def live_workers(self) -> set[str]:

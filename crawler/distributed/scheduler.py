@@ -71,6 +71,27 @@ return #entries
 """
 
 
+# A worker taken for dead: only if its heartbeat is still gone (checked in the same step, so a beat
+# that arrives meanwhile wins), its in-flight requests back to the queue and its name off the job.
+_REAP = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+local n = 0
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  redis.call('RENAME', KEYS[2], KEYS[3])
+  local entries = redis.call('HVALS', KEYS[3])
+  for _, entry in ipairs(entries) do
+    local cut = string.find(entry, ' ', 1, true)
+    redis.call('ZADD', KEYS[4], string.sub(entry, 1, cut - 1), string.sub(entry, cut + 1))
+  end
+  redis.call('DEL', KEYS[3])
+  n = #entries
+end
+redis.call('SREM', KEYS[5], ARGV[1])
+redis.call('SREM', KEYS[6], ARGV[1])
+return n
+"""
+
+
 @dataclass(frozen=True)
 class JobKeys:
     job: str
@@ -149,6 +170,15 @@ def requeue_worker(server, keys: JobKeys, worker: str) -> int:
     """Push a (dead) worker's in-flight requests back to the queue; how many."""
     script = server.register_script(_REQUEUE)
     return int(script(keys=[keys.inflight(worker), keys.key(f"requeue:{worker}"), keys.queue]) or 0)
+
+
+def reap_worker(server, keys: JobKeys, worker: str) -> int | None:
+    """If `worker`'s heartbeat has expired: its in-flight requests back to the queue, its name out
+    of the job's workers; how many requests. None: it beats (it is alive)."""
+    script = server.register_script(_REAP)
+    found = int(script(keys=[keys.heartbeat(worker), keys.inflight(worker), keys.key(f"requeue:{worker}"),
+                             keys.queue, keys.workers, keys.idle], args=[worker]))
+    return None if found < 0 else found
 
 
 class JobScheduler(Scheduler):

@@ -21,6 +21,7 @@ import os
 import re
 import subprocess
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 
 from pipelines import pdf_tables
@@ -60,9 +61,18 @@ def read_cells(images: list, warnings: list[str], lang: str | None = None, psm: 
     if not images:
         return []
     pad = rules.OCR_CELL_PAD_PX
+    inked = [i for i, image in enumerate(images) if _ink_box(image) is not None]
+    texts = [""] * len(images)
+    if not inked:
+        return texts
     with tempfile.TemporaryDirectory(prefix="gongkai-cells-") as tmp:
         names = []
-        for i, image in enumerate(images):
+        for i in inked:
+            y0, y1, x0, x1 = _ink_box(images[i])  # type: ignore[misc]
+            # Wide blank space beside a number makes tesseract add digits (11 as 114); none at all
+            # loses a lone 0: keep one ink height of white on each side.
+            margin = y1 - y0
+            image = images[i][max(y0 - margin, 0):y1 + margin, max(x0 - margin, 0):x1 + margin]
             big = np.repeat(np.repeat(image, upscale, axis=0), upscale, axis=1) if upscale > 1 else image
             framed = np.full((big.shape[0] + 2 * pad, big.shape[1] + 2 * pad), 255, dtype=np.uint8)
             framed[pad:pad + big.shape[0], pad:pad + big.shape[1]] = big
@@ -78,15 +88,25 @@ def read_cells(images: list, warnings: list[str], lang: str | None = None, psm: 
                                   timeout=rules.OCR_PAGE_TIMEOUT, env={**os.environ, "OMP_THREAD_LIMIT": "1"})
         except (OSError, subprocess.TimeoutExpired) as exc:
             warnings.append(f"ocr: table cells not read again ({lang or 'digits'}, psm {psm or 7}): {exc!r}"[:200])
-            return [""] * len(images)
-    texts = [""] * len(images)
+            return texts
     for row in done.stdout.decode("utf-8", "replace").splitlines()[1:]:
         parts = row.split("\t")
         if len(parts) >= 12 and parts[0] == "5" and parts[11].strip() and parts[1].isdigit():
             page = int(parts[1]) - 1  # level 5 = word; page_num counts the list's images from 1
-            if 0 <= page < len(texts):
-                texts[page] += parts[11].strip()
+            if 0 <= page < len(inked):
+                texts[inked[page]] += parts[11].strip()
     return texts
+
+
+def _ink_box(image) -> tuple[int, int, int, int] | None:
+    """Rows and columns (y0, y1, x0, x1) holding ink, or None for a blank cell."""
+    import numpy as np
+
+    dark = image < rules.OCR_DARK_LEVEL
+    rows, cols = np.nonzero(dark.any(axis=1))[0], np.nonzero(dark.any(axis=0))[0]
+    if not len(rows):
+        return None
+    return int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
 
 
 def _failed_checks(tables: list, heights: dict[int, float]) -> int:
@@ -116,6 +136,26 @@ def _choose(cells: list[NumberCell], tables: list, heights: dict[int, float], fa
     return failed
 
 
+def _vote(disputed: list[NumberCell], warnings: list[str]) -> None:
+    """Where chi_sim and the digit reading disagree, read the cell in more ways (rules.OCR_CELL_VOTES)
+    and use the number most readings give (the digit reading on a tie)."""
+    if not disputed:
+        return
+    votes = [Counter({c.readings[0]: 1.5, c.readings[1]: 1}) for c in disputed]  # the .5 breaks ties
+    for lang, psm, upscale in rules.OCR_CELL_VOTES:
+        for c, count, text in zip(disputed, votes, read_cells([c.image for c in disputed], warnings, lang, psm,
+                                                              upscale), strict=True):
+            if is_number(text):
+                count[text] += 1
+                if text not in c.readings:
+                    c.readings.append(text)
+    for c, count in zip(disputed, votes, strict=True):
+        best = count.most_common(1)[0][0]
+        c.readings.remove(best)
+        c.readings.insert(0, best)
+        c.cell[0] = best
+
+
 def settle(cells: list[NumberCell], tables: list, heights: dict[int, float], warnings: list[str]) -> None:
     """Read the number cells again, one by one, and set each cell's text (see the module's docstring)."""
     if not cells:
@@ -125,11 +165,12 @@ def settle(cells: list[NumberCell], tables: list, heights: dict[int, float], war
     for c, text in zip(cells, digits, strict=True):
         c.readings = [c.cell[0]]
         if is_number(text) and text not in c.readings:
-            if c.cell[0]:  # chi_sim saw a number: the digit reading wins; an empty cell stays empty
+            if c.cell[0]:  # chi_sim saw a number: the digit reading leads; an empty cell stays empty
                 c.readings.insert(0, text)
             else:
                 c.readings.append(text)
         c.cell[0] = c.readings[0]
+    _vote([c for c in cells if len(c.readings) > 1 and c.readings[0] and c.readings[1]], warnings)
     failed = _failed_checks(tables, heights)
     budget = [rules.OCR_CELL_MAX_TRIALS]
     failed = _choose(cells, tables, heights, failed, budget)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from functools import cache
 
 from lxml import etree
@@ -24,12 +23,12 @@ from pipelines import warnings as W
 from pipelines.rules import statistics_labels as L
 from pipelines.stats_build import Path_, build, is_label, is_number
 from pipelines.stats_prose import prose_statistics
+from pipelines.stats_rows import by_enumerator, fuzzy_row, leading_enumerator
 from pipelines.tables import Cell, Row, TableSpec, html_rows, norm_label, spec_rows, text_rows
 
 _ARTICLE = re.compile(L.PROACTIVE_ARTICLE_PATTERN)
 _PRO_HEADER = re.compile(L.PROACTIVE_HEADER_PATTERN)
 _HEADINGS = [re.compile(p) for p in L.TEMPLATE_TABLE_HEADINGS]
-_ROW_TEXTS = {path: norm_label(text) for path, text in L.APPLICATION_ROW_TEXTS.items()}
 # Longer than this, a cell is prose (a layout table holding the whole report), not a table label.
 _MAX_LABEL = 90
 
@@ -113,21 +112,6 @@ def _resolve_app_row(labels: list[str], st: _State) -> Path_ | None:
             st.last_block = block
             return (block,)
     return None
-
-
-def fuzzy_row(label: str, taken: set[Path_] | dict) -> Path_ | None:
-    """The row of table 三 whose printed wording (L.APPLICATION_ROW_TEXTS) is nearest to `label`, for a
-    label no pattern matched (OCR lost or misread a character): only a clear winner among the rows
-    not yet read, and only for labels long enough to tell apart."""
-    if len(label) < L.FUZZY_ROW_MIN_CHARS:
-        return None
-    scored = sorted(((SequenceMatcher(None, label, _ROW_TEXTS[path]).ratio(), path)
-                     for path in _ROW_TEXTS if path not in taken), reverse=True)
-    if not scored or scored[0][0] < L.FUZZY_ROW_MIN_RATIO:
-        return None
-    if len(scored) > 1 and scored[0][0] - scored[1][0] < L.FUZZY_ROW_MARGIN:
-        return None
-    return scored[0][1]
 
 
 def _header_stacks(headers: list[Row]) -> dict[int, list[str]]:
@@ -220,11 +204,15 @@ def _application_row(row: Row, st: _State) -> None:
     key = ("applications", row.table)
     colmap = st.colmaps.get(key) if row.grid else None
     labels, values = _labels_and_values(row, colmap)
+    own_label = any(not c.inherited for c in labels)  # not just the group cells a rowspan carries down
+    lead = None if own_label or colmap else leading_enumerator(values, len(L.APPLICATION_COLUMNS))
+    if lead is not None:
+        labels, values = [*labels, lead], values[values.index(lead) + 1:]
     names = [norm_label(c.text) for c in labels]
     header = any(_matches(L.APPLICATION_HEADER_ONLY, n) for n in names)
     path = None if header else _resolve_app_row(names, st)
     if path is None and not header and names and any(is_number(c.text) for c in values):
-        path = fuzzy_row(names[-1], st.apps)
+        path = fuzzy_row(names[-1], st.apps) or by_enumerator(labels[-1].text, st.last_block, st.apps)
         if path is not None and len(path) == 2:
             st.last_block = path[0]
     if path is None:

@@ -9,8 +9,9 @@ import pytest
 
 from pipelines import ocr_cells
 from pipelines.pdf_tables import PageTable, merged_specs
-from pipelines.statistics import fuzzy_row, parse_statistics
+from pipelines.statistics import parse_statistics
 from pipelines.stats_build import flat_cells
+from pipelines.stats_rows import by_enumerator, fuzzy_row
 
 NEW = "一、本年新收政府信息公开申请数量"
 COLS = ["natural_person", "commercial", "research", "public_interest", "legal_services", "other_org", "total"]
@@ -113,3 +114,34 @@ def test_garbled_label_in_a_scanned_grid_keeps_its_numbers():
     got = flat_cells(stats)
     assert [got[f"applications.denied.process_information.{c}"] for c in COLS] == [2, 0, 1, 0, 0, 0, 3]
     assert got["applications.denied.law_enforcement_files.total"] == 0
+
+
+HEADER = [
+    [("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 3, 3), ("申请人情况", 7, 1)],
+    [("自然人", 1, 2), ("法人或其他组织", 5, 1), ("总计", 1, 2)],
+    [("商业企业", 1, 1), ("科研机构", 1, 1), ("社会公益组织", 1, 1), ("法律服务机构", 1, 1), ("其他", 1, 1)],
+]
+
+
+@pytest.mark.parametrize("header", [HEADER, [[("申请人情况", 10, 1)]]], ids=["columns named", "no header"])
+def test_a_label_reduced_to_its_enumerator_is_the_groups_nth_reason(header):
+    """`3.其他` read as `3` under (六)其他处理 (2021 template) is that group's third reason, whether the
+    grid's header names the columns or the table broke over a page away from its header."""
+    spec = [
+        *header,
+        [("三、本年度办理结果", 1, 3), ("（六）其他处理", 1, 3),
+         ("1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", 1, 1), *[(v, 1, 1) for v in "1000001"]],
+        [("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", 1, 1), *[(v, 1, 1) for v in "0100001"]],
+        [("3", 1, 1), *[(v, 1, 1) for v in "1110003"]],
+    ]
+    stats, _ = parse_statistics(None, "", [spec])
+    got = flat_cells(stats)
+    assert [got[f"applications.other.other.{c}"] for c in COLS] == [1, 1, 1, 0, 0, 0, 3]
+    assert stats["template"] == "2021"
+
+
+def test_an_enumerator_outside_a_group_or_past_its_end_is_not_a_row():
+    assert by_enumerator("3", None, {}) is None
+    assert by_enumerator("9", "unable", {}) is None  # 无法提供 has three reasons
+    assert by_enumerator("2.", "unable", {}) == ("unable", "needs_creation")
+    assert by_enumerator("2", "unable", {("unable", "needs_creation"): {}}) is None

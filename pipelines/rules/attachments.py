@@ -121,6 +121,10 @@ OCR_DIGIT_COMMAND = ("tesseract", "{list}", "stdout", "-l", "eng", "--psm", "7",
 # ways, (tesseract language, page segmentation mode, integer upscale), and a differing reading that
 # makes fewer checks fail is kept.
 OCR_CELL_RETRIES = (("eng", 8, 2), ("eng", 7, 3), ("chi_sim", 7, 2))
+# Where the montage's chi_sim reading and the digit reading of a cell disagree, these readings vote too
+# (measured on 803 number cells of six generated scans: the digit reading alone was wrong once, 11 as
+# 114, and these three read that cell as 11, 11 and 1).
+OCR_CELL_VOTES = (("eng", 7, 2), ("eng", 7, 3), ("chi_sim", 7, 1))
 OCR_CELL_PAD_PX = 20  # white margin around a cell image read by itself
 OCR_CELL_MAX_TRIALS = 400  # readings tried against the arithmetic, at most, per document
 PDF_LABEL_COLUMN_GAP_EM = 0.4  # in an unruled table, a gap this wide down a whole row separates label columns

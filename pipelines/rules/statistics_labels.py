@@ -120,6 +120,9 @@ APPLICATION_ROW_TEXTS = {
 # runner-up is this much less similar (two rows alike in wording are never guessed between).
 FUZZY_ROW_MIN_RATIO = 0.7
 FUZZY_ROW_MARGIN = 0.15
+# A reason label of which OCR kept only its enumerator (`3.其他` read as `3`): within a group whose
+# earlier reasons were read, the n-th reason of the group (APPLICATION_REASONS order is the template's).
+ENUMERATOR_ONLY_PATTERN = r"^[(（]?(\d{1,2})[)）.、．]?$"
 # Labels this short are never matched by similarity (one lost character of 总计 is a different word).
 FUZZY_ROW_MIN_CHARS = 4
 

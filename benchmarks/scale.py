@@ -7,8 +7,15 @@ The generated fixture web (tests/fixtureweb/generated) renders lazily, so 1,000 
 `reports` spider with crawler/settings.py, exactly as `gongkai crawl` runs it) with one extra
 extension, FrontierProbe, which writes once a second: requests queued in the scheduler, requests
 in the downloader, pages fetched. The parent samples the RSS of the crawl's whole process family
-(the crawl, its extraction workers, their converters) from /proc at the same rate, and prints
-RSS against frontier size; peak RSS is the figure to hold under 500 MB.
+(the crawl, its extraction workers, their converters, chromium and its driver) from /proc at the
+same rate, and prints RSS against frontier size; peak RSS is the figure to hold under 500 MB. The
+fixture web is served from this (parent) process and is not counted.
+
+Each sample also splits the family by process kind (benchmarks/browser.py's `family`: the crawl
+process, extraction workers, chromium, playwright's node driver, attachment converters,
+LibreOffice) and sums PSS beside RSS: RSS counts a page shared by N processes N times (chromium's
+processes share most of theirs), PSS divides it among them. The table shows both, and the peak is
+broken down by kind, so what grows is named.
 
 --jobdir gives the crawl a JOBDIR, so Scrapy keeps its queue on disk (pickled requests) instead
 of in memory: the frontier then costs disk, not RSS. --max-minutes stops the crawl (SIGINT, a
@@ -30,8 +37,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 class FrontierProbe:
@@ -111,7 +116,7 @@ def main() -> int:
     if args.child:
         return child(*args.child, jobdir=args.jobdir)
 
-    from benchmarks.discovery import _family_rss as family_rss  # one /proc walk for both benchmarks
+    from benchmarks.browser import family  # one /proc walk (RSS, PSS, kind) for both benchmarks
     from tests.conftest import proxy_env
     from tests.fixtureweb.generated import GeneratedWeb
 
@@ -124,13 +129,13 @@ def main() -> int:
                str(work / "urls.txt")] + (["--jobdir"] if args.jobdir else [])
         start = time.time()
         proc = subprocess.Popen(cmd, env=proxy_env(web), cwd=ROOT, stderr=subprocess.PIPE, text=True)
-        samples: list[tuple[float, int, int]] = []  # (t, family RSS, main RSS)
+        samples: list[tuple[float, int, int, int, dict[str, int]]] = []  # (t, RSS, PSS, crawl RSS, RSS by kind)
         stderr: list[str] = []
         reader = threading.Thread(target=lambda: stderr.extend(proc.stderr), daemon=True)
         reader.start()
         stopped = False
         while proc.poll() is None:
-            samples.append((time.time(), family_rss(proc.pid), family_rss_main(proc.pid)))
+            samples.append(sample(proc.pid, family))
             if not stopped and time.time() - start > args.max_minutes * 60:
                 proc.send_signal(signal.SIGINT)  # Scrapy's clean shutdown
                 stopped = True
@@ -145,29 +150,42 @@ def main() -> int:
           f"cores: {len(os.sched_getaffinity(0))}, load at end: {os.getloadavg()[0]:.1f}")
     print(f"{'stopped after --max-minutes' if stopped else 'finished'} in {wall:.0f} s (exit {proc.returncode}); "
           f"{served} requests served, {reports} reports; expected reports: {len(gen.expected_reports())}")
-    print("t s | pages | frontier (queued) | in downloader | RSS family MB | RSS crawl process MB")
+    kinds = sorted({k for s in samples for k in s[4]} - {"crawl process"})
+    print("t s | pages | frontier (queued) | in downloader | RSS family MB | PSS family MB | crawl process MB | "
+          + " | ".join(f"{k} MB" for k in kinds))
     step = max(1, len(points) // 20)
     for point in points[::step] + points[-1:]:
         t = point["t"]
-        near = min(samples, key=lambda s: abs(s[0] - t)) if samples else (t, 0, 0)
+        near = min(samples, key=lambda s: abs(s[0] - t)) if samples else (t, 0, 0, 0, {})
         print(f"{t - start:.0f} | {point['pages']} | {point['queued']} | {point['active']} | "
-              f"{near[1] / 2**20:.0f} | {near[2] / 2**20:.0f}")
-    peak_family = max((s[1] for s in samples), default=0) / 2**20
-    peak_main = max((s[2] for s in samples), default=0) / 2**20
+              f"{near[1] / 2**20:.0f} | {near[2] / 2**20:.0f} | {near[3] / 2**20:.0f} | "
+              + " | ".join(f"{near[4].get(k, 0) / 2**20:.0f}" for k in kinds))
+    peak = max(samples, key=lambda s: s[1]) if samples else (0, 0, 0, 0, {})
+    peak_family, peak_pss = peak[1] / 2**20, max((s[2] for s in samples), default=0) / 2**20
+    peak_main = max((s[3] for s in samples), default=0) / 2**20
     peak_frontier = max((p["queued"] for p in points), default=0)
-    print(f"peak RSS: family {peak_family:.0f} MB, crawl process {peak_main:.0f} MB; peak frontier {peak_frontier} "
-          f"requests; budget 500 MB: {'within' if peak_family <= 500 else 'OVER'}")
+    print(f"peak RSS: family {peak_family:.0f} MB (PSS peak {peak_pss:.0f} MB), crawl process {peak_main:.0f} MB; "
+          f"peak frontier {peak_frontier} requests; budget 500 MB: {'within' if peak_family <= 500 else 'OVER'}")
+    print("at the family's RSS peak: " + " + ".join(
+        f"{k} {v / 2**20:.0f} MB" for k, v in sorted(peak[4].items(), key=lambda kv: -kv[1])))
+    kind_peaks = {k: max(s[4].get(k, 0) for s in samples) for k in {k for s in samples for k in s[4]}}
+    print("each kind's own peak: " + ", ".join(
+        f"{k} {v / 2**20:.0f} MB" for k, v in sorted(kind_peaks.items(), key=lambda kv: -kv[1])))
     if proc.returncode not in (0, None) and not stopped:
         print("".join(stderr[-30:]), file=sys.stderr)
     return 0
 
 
-def family_rss_main(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/statm") as fh:
-            return int(fh.read().split()[1]) * PAGE
-    except OSError:
-        return 0
+def sample(root: int, family) -> tuple[float, int, int, int, dict[str, int]]:
+    """(time, family RSS, family PSS, crawl process RSS, RSS by process kind) of the crawl `root`."""
+    members = family(root)
+    by_kind: dict[str, int] = {}
+    main_rss = 0
+    for pid, rss, _pss, kind in members:
+        kind = "crawl process" if pid == root else kind
+        main_rss = rss if pid == root else main_rss
+        by_kind[kind] = by_kind.get(kind, 0) + rss
+    return (time.time(), sum(m[1] for m in members), sum(m[2] for m in members), main_rss, by_kind)
 
 
 if __name__ == "__main__":

@@ -107,6 +107,13 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         self.pages_per_context = max(1, settings.getint("GONGKAI_BROWSER_PAGES_PER_CONTEXT"))
         self.idle_seconds = settings.getfloat("GONGKAI_BROWSER_IDLE_SECONDS")
         self.max_browser_rss = settings.getint("GONGKAI_BROWSER_MAX_RSS_MB") * 2 ** 20
+        # The crawl's children (extraction workers, converters) measure this process's family against
+        # the bound before they start LibreOffice, and say so by a marker file (pipelines/memory.py).
+        budget = settings.getint("GONGKAI_FAMILY_RSS_BUDGET_MB") * 2 ** 20
+        self._wanted = memory.wanted_marker(os.getpid()) if budget else None
+        if budget:
+            os.environ[memory.FAMILY_ROOT_ENV] = str(os.getpid())
+            os.environ[memory.FAMILY_BUDGET_ENV] = str(budget)
         self._executable = os.path.basename(options.get("executable_path") or "chromium")
         self.node_options = settings.get("GONGKAI_BROWSER_DRIVER_NODE_OPTIONS")
         self._start_lock = asyncio.Lock()
@@ -171,6 +178,7 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
 
     # -- pages: context generations ---------------------------------------------------------------
     async def _download_request(self, request: Request, spider: Any = None) -> Response:
+        await self._wait_while_memory_is_wanted()
         await self._ensure_started()
         if self._idle_timer is not None:
             self._idle_timer.cancel()
@@ -218,7 +226,23 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
                 asyncio.ensure_future(self._close_context(wrapper.context))
         if not any(self._open_pages.values()):
             self._arm_idle_timer()
-            self._restart_if_grown()
+            if self._memory_wanted():
+                self.stats.inc_value("gongkai/browser/memory_yields")
+                asyncio.ensure_future(self._shutdown("a LibreOffice conversion needs the memory"))
+            else:
+                self._restart_if_grown()
+
+    def _memory_wanted(self) -> bool:
+        return self._wanted is not None and os.path.exists(self._wanted)
+
+    async def _wait_while_memory_is_wanted(self) -> None:
+        """A render waits (bounded) while a child of the crawl converts with LibreOffice under the
+        family bound; the browser, closed for it, is not launched again until it is done."""
+        deadline = asyncio.get_running_loop().time() + rules.MEMORY_WANTED_MAX_WAIT_SECONDS
+        if self._memory_wanted():
+            self.stats.inc_value("gongkai/browser/waited_for_memory")
+        while self._memory_wanted() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(rules.MEMORY_WANTED_POLL_SECONDS)
 
     def _chromium_rss(self) -> int:
         return sum(m.rss for m in memory.family(os.getpid()) if self._executable in m.cmdline.split(" ", 1)[0])

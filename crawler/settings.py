@@ -212,6 +212,10 @@ GONGKAI_BROWSER_IDLE_SECONDS = 20.0
 # this many MB resident, the browser is closed and the next render launches a fresh one (0: never):
 # a renderer keeps much of the heap of the pages it rendered (benchmarks/browser.py).
 GONGKAI_BROWSER_MAX_RSS_MB = 280
+# The crawl's process family (crawler, extraction workers, driver, chromium, LibreOffice) is kept
+# under this many MB resident where it can be: before a child starts LibreOffice (~220 MB) it waits
+# for room, the idle browser is closed for it and relaunched after (pipelines/memory.py; 0: off).
+GONGKAI_FAMILY_RSS_BUDGET_MB = 600
 # Resource types chromium is not given (nothing a list, a report or a counter needs).
 GONGKAI_BROWSER_SKIP_RESOURCE_TYPES = ["image", "media", "font"]
 # After load, wait up to this long (ms) for the page's network to go quiet before reading the DOM.

@@ -8,8 +8,12 @@ Off Linux (no /proc) the family reads as empty: 0 bytes, and nothing waits.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
+import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -57,3 +61,44 @@ def family(root: int) -> list[Member]:
 def family_rss(root: int) -> int:
     """Resident bytes of `root` and its descendants, summed per process."""
     return sum(m.rss for m in family(root))
+
+
+# --- room for a large child: LibreOffice while the crawl's browser is up ----------------------------
+# Set by the crawl process (crawler/browser_handler.py) for its children: whose family to measure,
+# and the crawl's bound (bytes). Unset (replay, tools, tests): nobody waits.
+FAMILY_ROOT_ENV = "GONGKAI_FAMILY_ROOT"
+FAMILY_BUDGET_ENV = "GONGKAI_FAMILY_RSS_BUDGET"
+# What a LibreOffice conversion of a report adds (soffice.bin peaked at 213 MB resident in
+# benchmarks/browser.py on generated seeds 1000-1039, before DOCs without tables skipped it).
+LIBREOFFICE_RSS = 220 * 2 ** 20
+_POLL_SECONDS = 0.25
+
+
+def wanted_marker(root: int) -> str:
+    """The file that says "a member of `root`'s family is waiting for memory, or using what it
+    waited for": the crawl's browser closes when idle and does not start again while it exists."""
+    return os.path.join(tempfile.gettempdir(), f"gongkai-memory-wanted-{root}")
+
+
+@contextlib.contextmanager
+def room_for(need: int, wait: float) -> Iterator[bool]:
+    """Hold the family's wanted-marker while the block runs, after waiting up to `wait` seconds for
+    the family to have `need` bytes of room under its budget. Yields whether there was room (the
+    block runs either way: a conversion is worth more than the bound)."""
+    try:
+        root, budget = int(os.environ[FAMILY_ROOT_ENV]), int(os.environ[FAMILY_BUDGET_ENV])
+    except (KeyError, ValueError):
+        yield True
+        return
+    marker = wanted_marker(root)
+    Path(marker).write_text(str(os.getpid()))
+    try:
+        deadline = time.monotonic() + wait
+        room = family_rss(root) + need <= budget
+        while not room and time.monotonic() < deadline:
+            time.sleep(_POLL_SECONDS)
+            room = family_rss(root) + need <= budget
+        yield room
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(marker)

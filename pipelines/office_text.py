@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 
-from pipelines import word97
+from pipelines import memory, word97
 from pipelines.rules import attachments as rules
 from pipelines.tables import TableSpec
 from pipelines.text_clean import clean_text
@@ -198,8 +198,11 @@ def doc_tables(path: str, timeout: float) -> tuple[list[TableSpec], str, list[st
         with _one_libreoffice(timeout) as got:
             if not got:
                 return [], "", ["doc: another LibreOffice conversion held the lock too long; tables not read"]
-            returncode = _run_group([*rules.LIBREOFFICE_COMMAND, profile, "--outdir", tmp, src],
-                                    timeout - (time.monotonic() - started))
+            # Under the crawl's family bound: the crawl's browser closes when idle and stays closed
+            # while this converts (pipelines/memory.py); after the wait it converts regardless.
+            with memory.room_for(memory.LIBREOFFICE_RSS, wait=(timeout - (time.monotonic() - started)) / 3):
+                returncode = _run_group([*rules.LIBREOFFICE_COMMAND, profile, "--outdir", tmp, src],
+                                        timeout - (time.monotonic() - started))
         if returncode is None:
             return [], "", ["doc: LibreOffice timed out; tables not read"]
         out = os.path.join(tmp, "in.docx")

@@ -60,3 +60,9 @@ NEXT_PAGE_TEXTS = ["下一页", "下页", "下一頁", "后一页", "後一頁",
 DISABLED_MARKERS = ["disabled", "disable", "no-more", "nomore", "unable"]
 # After a click, how long to wait for the list to change (ms) before taking it as the last page.
 PAGER_CHANGE_TIMEOUT_MS = 4000
+
+# --- the family's memory bound (crawler/browser_handler.py, pipelines/memory.py) -----------------
+# While a LibreOffice conversion holds the family's wanted-marker, a render waits this long at most
+# (the conversion's own limit is GONGKAI_EXTRACT_TIMEOUT_PER_ATTACHMENT / 2), looking this often.
+MEMORY_WANTED_MAX_WAIT_SECONDS = 60.0
+MEMORY_WANTED_POLL_SECONDS = 0.25

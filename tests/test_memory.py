@@ -1,0 +1,137 @@
+"""The family memory bound (issue 9): LibreOffice waits for room under it, and the crawl's browser
+makes room (closes when idle, is not relaunched) while a conversion holds the family's marker."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines import memory, office_text
+from pipelines.rules import attachments as rules
+from tests.fixtureweb.generated.files import doc_of
+
+
+def test_family_is_this_process_and_its_children():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        members = {m.pid: m for m in memory.family(os.getpid())}
+        assert os.getpid() in members and child.pid in members
+        assert memory.family_rss(os.getpid()) >= members[os.getpid()].rss + members[child.pid].rss > 0
+    finally:
+        child.kill()
+        child.wait()
+    assert child.pid not in {m.pid for m in memory.family(os.getpid())}
+
+
+def test_without_a_crawl_nobody_waits(monkeypatch):
+    monkeypatch.delenv(memory.FAMILY_ROOT_ENV, raising=False)
+    with memory.room_for(10 ** 15, wait=3600) as room:
+        assert room is True
+        assert not os.path.exists(memory.wanted_marker(os.getpid()))
+
+
+@pytest.fixture
+def crawl_family(monkeypatch):
+    """This process plays the crawl: its family is measured, and its marker is the one to look at."""
+    def bound(budget: int) -> str:
+        monkeypatch.setenv(memory.FAMILY_ROOT_ENV, str(os.getpid()))
+        monkeypatch.setenv(memory.FAMILY_BUDGET_ENV, str(budget))
+        return memory.wanted_marker(os.getpid())
+    yield bound
+    assert not os.path.exists(memory.wanted_marker(os.getpid()))
+
+
+def test_the_marker_is_held_while_the_block_runs(crawl_family):
+    marker = crawl_family(10 ** 15)
+    with memory.room_for(memory.LIBREOFFICE_RSS, wait=3600) as room:
+        assert room is True and os.path.exists(marker)
+    assert not os.path.exists(marker)
+
+
+def test_no_room_waits_then_runs_anyway(crawl_family):
+    marker = crawl_family(1)  # one byte: never room
+    with memory.room_for(memory.LIBREOFFICE_RSS, wait=0.3) as room:
+        assert room is False and os.path.exists(marker)
+
+
+def test_libreoffice_runs_holding_the_marker(tmp_path, monkeypatch, crawl_family):
+    marker = crawl_family(1)
+    log = tmp_path / "soffice.log"
+    fake = tmp_path / "fake-soffice"
+    fake.write_text(f"#!{sys.executable}\nimport os\nopen({str(log)!r}, 'w').write(str(os.path.exists({marker!r})))\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(rules, "LIBREOFFICE_COMMAND", (str(fake), *rules.LIBREOFFICE_COMMAND[1:]))
+    doc = tmp_path / "cells.doc"
+    doc.write_bytes(doc_of(("年度报告", "信息内容\x07本年制发件数\x07\x07")))
+    tables, _text, warnings = office_text.doc_tables(str(doc), 1.5)
+    assert log.read_text() == "True"  # the crawl's browser was told to stay closed meanwhile
+    assert tables == [] and warnings == ["doc: LibreOffice could not convert the file; tables not read"]
+
+
+# The handler needs the asyncio reactor installed (scrapy-playwright checks): it runs in a process of
+# its own, as in a crawl, and prints what happened.
+_SCENARIO = """
+import asyncio, json, os, sys
+from pathlib import Path
+from scrapy.utils.reactor import install_reactor
+install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+from scrapy.utils.test import get_crawler
+from crawler import settings as project_settings
+from crawler.browser_handler import ScopedPlaywrightHandler
+from pipelines import memory
+
+budget_mb = int(sys.argv[1])
+settings = {k: getattr(project_settings, k) for k in dir(project_settings) if k.startswith(("PLAYWRIGHT_", "GONGKAI_"))}
+settings["GONGKAI_FAMILY_RSS_BUDGET_MB"] = budget_mb
+handler = ScopedPlaywrightHandler(get_crawler(settings_dict=settings))
+marker = Path(memory.wanted_marker(os.getpid()))
+marker.write_text("converting")
+order = []
+
+async def conversion_ends():
+    await asyncio.sleep(0.5)
+    order.append("conversion done")
+    marker.unlink()
+
+async def render():
+    await handler._wait_while_memory_is_wanted()
+    order.append("render may start")
+
+async def run():
+    handler._page_done("render-0")  # a render ends, no page open, the marker is there
+    await asyncio.gather(conversion_ends(), render())
+
+asyncio.run(run())
+marker.unlink(missing_ok=True)
+print(json.dumps({"order": order, "env": [os.environ.get(memory.FAMILY_ROOT_ENV) == str(os.getpid()),
+                                          os.environ.get(memory.FAMILY_BUDGET_ENV)],
+                  "yields": handler.stats.get_value("gongkai/browser/memory_yields"),
+                  "waited": handler.stats.get_value("gongkai/browser/waited_for_memory")}))
+"""
+
+
+def _scenario(budget_mb: int) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in (memory.FAMILY_ROOT_ENV, memory.FAMILY_BUDGET_ENV)}
+    done = subprocess.run([sys.executable, "-c", _SCENARIO, str(budget_mb)], capture_output=True, text=True,
+                          timeout=120, env=env, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_browser_yields_when_idle_and_waits_while_memory_is_wanted():
+    got = _scenario(600)
+    assert got["env"] == [True, str(600 * 2 ** 20)]  # what the crawl's children measure against
+    assert got["order"] == ["conversion done", "render may start"]
+    assert (got["yields"], got["waited"]) == (1, 1)
+
+
+def test_without_a_budget_the_browser_does_not_watch():
+    got = _scenario(0)
+    assert got["env"] == [False, None]
+    assert got["order"] == ["render may start", "conversion done"]
+    assert (got["yields"], got["waited"]) == (None, None)

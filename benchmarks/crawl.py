@@ -13,7 +13,10 @@ systems, so machine noise (2 shared cores) lands on all of them; the ratio is of
 
 pages/s is requests served (the fixture web's log) over the crawl's span: first to last request,
 so interpreter start-up and shutdown are not counted for either. CPU is user+sys of the crawl
-process and its children (extraction workers included: they are joined), from wait4.
+process and its children (extraction workers included: they are joined), from wait4; for gongkai
+it is also split into the crawl process's own CPU (the reactor: fetching, WARC writing, the
+spider) and its children's (extraction workers, chromium and its driver), read by the process itself
+at exit (CRAWL_PROCESS below), so the share that bounds pages/s is a figure of its own.
 
 With --workers-ratio, also at the last server wait: `gongkai crawl --workers 2` (a private
 redis-server, two worker processes, merged at the end) against the single-process crawl, rounds
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -39,11 +43,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.latency_proxy import LatencyProxy  # noqa: E402
-from tests.conftest import FAST, GONGKAI, proxy_env  # noqa: E402
+from tests.conftest import FAST, proxy_env  # noqa: E402
 from tests.fixtureweb import FixtureWeb  # noqa: E402
 
 SCRAPY = str(ROOT / ".venv" / "bin" / "scrapy")
 START_URLS: list[str] = []  # of the web being measured
+# `gongkai crawl …` run as `python -c CRAWL_PROCESS FILE crawl …`: the same command, which writes
+# its own CPU and its children's (RUSAGE_SELF / RUSAGE_CHILDREN) to FILE as it exits.
+CRAWL_PROCESS = """import json, resource, sys
+from crawler.cli import main
+code = main(sys.argv[2:])
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w") as fh:
+    json.dump({"self": me.ru_utime + me.ru_stime, "children": kids.ru_utime + kids.ru_stime}, fh)
+sys.exit(code)
+"""
 
 
 def measure(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> dict:
@@ -69,9 +83,11 @@ def served(web: FixtureWeb, before: int) -> tuple[list, float]:
 def run_gongkai(web: FixtureWeb, env: dict, out: Path, *extra: str) -> tuple[dict, list[str]]:
     web.reset()
     before = len(web.requests())
-    row = measure([*GONGKAI, "crawl", *START_URLS, "--out", str(out), *FAST, "-q", *extra], env)
+    split = out.with_name(out.name + "-cpu.json")
+    row = measure([sys.executable, "-c", CRAWL_PROCESS, str(split), "crawl", *START_URLS, "--out", str(out),
+                   *FAST, "-q", *extra], env)
     reqs, span = served(web, before)
-    row.update(pages=len(reqs), span=span)
+    row.update(pages=len(reqs), span=span, **{f"cpu_{k}": v for k, v in json.loads(split.read_text()).items()})
     urls = [r.url for r in reqs if r.method == "GET" and not r.url.endswith("/robots.txt")]
     return row, urls
 
@@ -127,11 +143,15 @@ def pages_per_s(rows: list[dict]) -> float:
 
 def print_crawl_table(wait: float, rows: dict[str, list[dict]]) -> None:
     print(f"\n-- server wait {wait * 1000:.0f} ms --")
-    print("run | pages | span s | wall s | pages/s | CPU s | CPU ms/page | peak RSS MB (main process)")
+    print("run | pages | span s | wall s | pages/s | CPU s | CPU ms/page | of which crawl process / children "
+          "ms/page | peak RSS MB (main process)")
     for name, runs in rows.items():
         for r in runs:
+            per_page = 1000 / max(r["pages"], 1)
+            split = (f"{r['cpu_self'] * per_page:.1f} / {r['cpu_children'] * per_page:.1f}"
+                     if "cpu_self" in r else "-")
             print(f"{name} | {r['pages']} | {r['span']:.2f} | {r['wall']:.2f} | {r['pages'] / r['span']:.1f} | "
-                  f"{r['cpu']:.2f} | {1000 * r['cpu'] / max(r['pages'], 1):.1f} | {r['maxrss_mb']:.0f}")
+                  f"{r['cpu']:.2f} | {r['cpu'] * per_page:.1f} | {split} | {r['maxrss_mb']:.0f}")
     first = next(iter(rows))
     base = pages_per_s(rows[first])
     for name, runs in rows.items():

@@ -244,7 +244,7 @@ def repair(text: str) -> tuple[str, Repairs]:
         # punctuation glued between CJK text by an ASCII letter (作?,F現將: 。現 read one byte off).
         folded = all(c in FULLWIDTH or c in _FULLWIDTH_FORMS for c in body) and _THEN_CJK.match(m.string, m.end())
         # ('�主�' is two lost characters around a kept one: only a '?' stand-in makes a short run a shift.)
-        short = not trail and len(body) <= R.SHORT_SHIFT_RUN and m.group(0)[0] == "?"
+        short = not trail and not m.group(3) and len(body) <= R.SHORT_SHIFT_RUN and m.group(0)[0] == "?"
         if not odd_in(body) and not folded and not short:
             return m.group(0)  # '?' before plain text (是否?是的A): not a shifted run
         # A portal may have converted the garbled run to Traditional after the fact: try it as served, then in Simplified.
@@ -266,7 +266,7 @@ def repair(text: str) -> tuple[str, Repairs]:
 
     def lost(m: re.Match) -> str:
         n = m.group(0).lstrip("?")
-        done.lost += len(n) if n.startswith("\ufffd") else max(1, len(n) // 3)
+        done.lost += len(n) if n.startswith("\ufffd") else max(1, len(n) // 3)  # 锟斤拷: one U+FFFD per 1.5 characters
         return ""
 
     try:

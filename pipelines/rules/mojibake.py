@@ -14,7 +14,8 @@ Classes (../shared/HAZARDS.md, seed 000, issue 9 item 6):
 # width may sit among them), ending at the ASCII trail byte (group 2).
 # Or, with a reader that drops an unreadable pair's first byte (Python's), ending at the U+FFFD that
 # dropped it: the reading is back in step after it, and the character whose lead byte ends the run is lost.
-GBK_SHIFT_RUN = r"[?\ufffd]((?:[^\x00-\x7f\ufffd]|[,:;!()]){1,60}?)(?:([\x40-\x7e])|\ufffd)"
+# (A text that cannot hold U+FFFD — a PDF's CJK font has no glyph for it — shows '?' there: group 3.)
+GBK_SHIFT_RUN = r"[?\ufffd]((?:[^\x00-\x7f\ufffd]|[,:;!()]){1,60}?)(?:([\x40-\x7e])|\ufffd|(\?))"
 # Lead bytes tried for the lost byte, likeliest first: 0xA1 starts 　 。 、 “ ” 《 》 — the
 # characters a paragraph or sentence starts/ends with — 0xA3 the full-width ASCII forms.
 LEAD_BYTES = [0xA1, 0xA3] + [b for b in range(0x81, 0xFF) if b not in (0xA1, 0xA3)]
@@ -55,4 +56,5 @@ MIN_PLAUSIBLE = 0.8
 
 # Bytes that are gone: U+FFFD runs and U+FFFD's own UTF-8 bytes (EF BF BD) read as GBK.
 # A '?' right before U+FFFD is the same loss written twice (a stand-in, then the reader's own).
-LOST = r"\??\ufffd+|(?:锟斤拷)+(?:锟)?"
+# 錕斤拷 is 锟斤拷 after a portal's conversion to Traditional.
+LOST = r"\??\ufffd+|(?:[锟錕]斤拷)+[锟錕]?"

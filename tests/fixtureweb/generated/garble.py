@@ -30,7 +30,8 @@ _ODD = re.compile("[\u3100-\u312f\u2500-\u257f\u3041-\u30fa\u0101-\u01dc\u0391-\
 _PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")
 
 
-def _shift(line: str, rng: random.Random, stand_ins: tuple[str, ...] = ("?", "\ufffd")) -> tuple[str, list[str]] | None:
+def _shift(line: str, rng: random.Random, stand_ins: tuple[str, ...] = ("?", "\ufffd"),
+           replaced: str = "\ufffd") -> tuple[str, list[str]] | None:
     """``line`` with one lost byte at a full-width character, read on by Python's GBK reader (an
     unreadable pair gives U+FFFD for its first byte, and the reading is back in step after it)."""
     try:
@@ -45,14 +46,15 @@ def _shift(line: str, rng: random.Random, stand_ins: tuple[str, ...] = ("?", "\u
         offset += width
     rng.shuffle(starts)
     for i, off in starts:
-        read = raw[off + 1:].decode("gbk", errors="replace")
-        m = re.match(rf"([^\x00-\x7f\ufffd]{{0,{_MAX_RUN - 1}}}?)(?:([\x40-\x7e])|\ufffd)", read)
+        read = raw[off + 1:].decode("gbk", errors="replace").replace("\ufffd", replaced)
+        m = re.match(rf"([^\x00-\x7f\ufffd]{{0,{_MAX_RUN - 1}}}?)(?:([\x40-\x7e])|{re.escape(replaced)})", read)
         if not m:
             continue
         run, trail = m.group(1), m.group(2)
         stand_in = rng.choice(stand_ins)
-        if run and not _ODD.search(run) and (trail or len(run) > 3 or stand_in != "?"):
-            continue  # read one byte off, yet plain text: nobody could tell, so it is not promised back
+        if (not run and replaced == "?") or (run and not _ODD.search(run) and (trail or len(run) > 3 or stand_in != "?"
+                                                                             or replaced == "?")):
+            continue  # read one byte off, yet plain text (or a bare '??'): nobody could tell, so not promised back
         served = line[:i] + stand_in + read
         # The lost byte was a lead byte: which full-width sign it began is a guess; what follows is
         # read back, except (when the reading ended at a U+FFFD) the character whose trail byte went.
@@ -102,8 +104,9 @@ def _lost(line: str, rng: random.Random, marks: tuple[str, ...] = ("\ufffd", "�
 
 _CLASSES = {"gbk_shift": _shift, "utf8_as_gbk": _utf8_as_gbk, "latin1": _latin1, "lost": _lost}
 # A PDF's text is written in a CJK font (Adobe-GB1): what it cannot show (Latin-1 letters, private-use
-# characters, U+FFFD) never reaches its text layer, so only GBK-borne classes are garbled there.
-_IN_PDF = {"gbk_shift": lambda line, rng: _shift(line, rng, ("?",)), "lost": lambda line, rng: _lost(line, rng, ("锟斤拷",))}
+# characters, U+FFFD) never reaches its text layer, so only GBK-borne classes are garbled there, and
+# the reader's U+FFFD is written '?'.
+_IN_PDF = {"gbk_shift": lambda line, rng: _shift(line, rng, ("?",), "?"), "lost": lambda line, rng: _lost(line, rng, ("锟斤拷",))}
 
 
 def garble(kind: str, lines: list[str], rng: random.Random, pdf: bool = False) -> tuple[list[str], list[str]]:

@@ -11,6 +11,8 @@ download leases, so politeness holds for the whole crawl, not per worker (polite
 
 What is not shared: each worker writes its own job directory DIR/workers/<name>/ (WARC series with
 its own prefix, reports.jsonl, state.sqlite) — no two processes ever write one file. When the crawl
-ends, merge.py makes DIR/warc/ (links to every worker's WARCs), DIR/reports.jsonl (one line per
-report URL) and one DIR/index.cdxj over all of them.
+ends, merge.py makes DIR/warc/ (links to every worker's WARCs), one DIR/index.cdxj over all of
+them, and (state_merge.py) the job's DIR/reports.jsonl, DIR/state.sqlite and change log, as one
+process keeps them; the next crawl's workers start from those, so a re-crawl revisits and logs
+changes whichever worker fetched a URL before.
 """

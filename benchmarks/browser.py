@@ -1,6 +1,6 @@
 """What the browser costs a crawl: memory of the process family, CPU, wall, and whether it left the scope.
 
-Run: ``.venv/bin/python -m benchmarks.browser [--seeds 2,3,5,8] [--json out.json]``
+Run: ``.venv/bin/python -m benchmarks.browser [--seeds 2,3,5,8 | 1000-1039] [--runs browser] [--json out.json]``
 
 The same crawl of generated portals (tests/fixtureweb/generated/, seeds whose lists are browser-only
 with pager clicks, and counters of every kind) twice, side by side:
@@ -18,7 +18,12 @@ driver, chromium, extraction workers), **peak family RSS** (the sum of resident 
 crawler and all its descendants, sampled from /proc every 50 ms; shared pages are counted once per
 process, as `ps` would) and peak family PSS (shared pages divided among their users: what the family
 really holds), and requests the fixture web saw for hosts outside the portals' registered domains.
-At the browser run's peak the family is broken down by process kind.
+At the browser run's peak the family is broken down by process kind, and each kind's own peak (its
+members summed, at any moment) is printed too: what a kind costs when it runs, whether or not it
+coincided with the others.
+
+`--runs` picks some of the four runs (browser, nobrowser, browser-inline, nobrowser-inline); ratios
+are printed for the pairs that ran.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.discovery import parse_seeds  # noqa: E402
 from tests.fixtureweb.generated import GeneratedWeb  # noqa: E402
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -50,7 +56,7 @@ def _kind(cmdline: str) -> str:
         return "playwright driver (node)"
     if "crawler.cli" in cmdline:
         return "crawler"
-    if "multiprocessing" in cmdline:  # spawned: python -c 'from multiprocessing.spawn import …'
+    if "extract_pool" in cmdline or "multiprocessing" in cmdline:  # python -c "…crawler.extract_pool…"
         return "extraction workers"
     if "pipelines.attachments" in cmdline:
         return "attachment converters (python)"
@@ -59,8 +65,8 @@ def _kind(cmdline: str) -> str:
     return "other children (tesseract, antiword, …)"
 
 
-def family(root: int) -> list[tuple[int, int, int, str]]:
-    """(pid, rss, pss, kind) of `root` and every live descendant, from /proc."""
+def family(root: int) -> list[tuple[int, int, int, str, str]]:
+    """(pid, rss, pss, kind, command line) of `root` and every live descendant, from /proc."""
     children: dict[int, list[int]] = defaultdict(list)
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -80,7 +86,7 @@ def family(root: int) -> list[tuple[int, int, int, str]]:
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
         except OSError:
             continue  # exited while we looked
-        out.append((pid, rss, pss, _kind(cmd)))
+        out.append((pid, rss, pss, _kind(cmd), cmd[:200]))
     return out
 
 
@@ -94,7 +100,7 @@ def run_crawl(gen: GeneratedWeb, browser: bool, extra: tuple[str, ...] = ()) -> 
                *extra, "--log-level", "WARNING"]
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        peak = {"rss": 0, "pss": 0, "at_peak": []}
+        peak: dict = {"rss": 0, "pss": 0, "at_peak": [], "by_kind_max": defaultdict(int), "kind_peak_members": {}}
         done = threading.Event()
 
         def sample() -> None:
@@ -104,6 +110,13 @@ def run_crawl(gen: GeneratedWeb, browser: bool, extra: tuple[str, ...] = ()) -> 
                 if rss > peak["rss"]:
                     peak.update(rss=rss, at_peak=members)
                 peak["pss"] = max(peak["pss"], pss)
+                now: dict[str, int] = defaultdict(int)
+                for m in members:
+                    now[m[3]] += m[1]
+                for kind, value in now.items():
+                    if value > peak["by_kind_max"][kind]:
+                        peak["by_kind_max"][kind] = value
+                        peak["kind_peak_members"][kind] = [(rss, cmd) for _p, rss, _s, k, cmd in members if k == kind]
                 time.sleep(SAMPLE_SECONDS)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -122,11 +135,18 @@ def run_crawl(gen: GeneratedWeb, browser: bool, extra: tuple[str, ...] = ()) -> 
         outside = gen.out_of_scope(web.requests())
     expected = {r["url"] for r in gen.expected_reports()}
     by_kind: dict[str, int] = defaultdict(int)
-    for _pid, rss, _pss, kind in peak["at_peak"]:
+    for _pid, rss, _pss, kind, _cmd in peak["at_peak"]:
         by_kind[kind] += rss
     return {"browser": browser, "exit": proc.returncode, "wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
             "peak_rss": peak["rss"], "peak_pss": peak["pss"], "peak_by_kind": dict(by_kind),
+            "kind_peaks": dict(peak["by_kind_max"]),
             "processes_at_peak": len(peak["at_peak"]),
+            "members_at_peak": [{"pid": pid, "kind": kind, "rss": rss, "pss": pss, "cmdline": cmd}
+                                for pid, rss, pss, kind, cmd in peak["at_peak"]],
+            "kind_peak_members": peak["kind_peak_members"],
+            "browser_stats": {k.removeprefix("gongkai/browser/"): v for k, v in stats.items()
+                              if k.startswith(("gongkai/browser/", "playwright/browser_count"))
+                              and not isinstance(v, list | dict) and "/aborted/" not in k},
             "pages": int(stats.get("downloader/response_count") or 0),
             "renders": int(stats.get("gongkai/browser/rendered") or 0),
             "pager_clicks": int(stats.get("gongkai/browser/pager_clicks") or 0),
@@ -137,41 +157,58 @@ def run_crawl(gen: GeneratedWeb, browser: bool, extra: tuple[str, ...] = ()) -> 
             "out_of_scope": [q.url for q in outside], "stderr_tail": stderr.decode("utf-8", "replace")[-2000:]}
 
 
+RUNS = {"browser": (True, ()), "nobrowser": (False, ()),
+        "browser-inline": (True, ("--set", "GONGKAI_EXTRACT_WORKERS=0")),
+        "nobrowser-inline": (False, ("--set", "GONGKAI_EXTRACT_WORKERS=0"))}
+
+
+def _by_kind(kinds: dict[str, int]) -> str:
+    return " + ".join(f"{kind} {rss / 2 ** 20:.0f} MB" for kind, rss in sorted(kinds.items(), key=lambda kv: -kv[1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", default="2,3,5,8", help="generated portals (comma-separated)")
+    parser.add_argument("--seeds", default="2,3,5,8", help="generated portals: 2,3,5,8 or 1000-1039")
+    parser.add_argument("--runs", default=",".join(RUNS), help=f"which runs, comma-separated ({', '.join(RUNS)})")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a crawl setting for every run (to measure a tunable), repeatable")
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
-    gen = GeneratedWeb([int(s) for s in args.seeds.split(",")])
+    common = tuple(arg for pair in args.set for arg in ("--set", pair))
+    names = [n.strip() for n in args.runs.split(",") if n.strip()]
+    unknown = [n for n in names if n not in RUNS]
+    if unknown or not names:
+        parser.error(f"--runs: unknown {unknown}; choose from {', '.join(RUNS)}")
+    gen = GeneratedWeb(parse_seeds(args.seeds))
     mechanisms = sorted({gen.plan(s).list_mechanism for s in gen.seeds})
-    inline = ("--set", "GONGKAI_EXTRACT_WORKERS=0")
-    rows = [run_crawl(gen, browser=True), run_crawl(gen, browser=False),
-            run_crawl(gen, browser=True, extra=inline), run_crawl(gen, browser=False, extra=inline)]
+    rows = {name: run_crawl(gen, browser=RUNS[name][0], extra=(*common, *RUNS[name][1])) for name in names}
     mb = 2 ** 20
+    first = next(iter(rows.values()))
     print(f"Generated portals {args.seeds} (list mechanisms: {', '.join(mechanisms)}), "
-          f"{rows[0]['expected']} expected reports\n")
-    print(f"{'':<14}{'pages':>7}{'renders':>9}{'clicks':>8}{'recall':>8}{'wall s':>8}{'CPU s':>7}"
+          f"{first['expected']} expected reports\n")
+    print(f"{'':<18}{'pages':>7}{'renders':>9}{'clicks':>8}{'recall':>8}{'wall s':>8}{'CPU s':>7}"
           f"{'peak RSS MB':>13}{'peak PSS MB':>13}{'off-scope':>10}")
-    for row in rows:
-        name = ("browser" if row["browser"] else "no browser") + (" ¹" if row["settings"] else "")
-        print(f"{name:<14}{row['pages']:>7}{row['renders']:>9}"
+    for name, row in rows.items():
+        print(f"{name:<18}{row['pages']:>7}{row['renders']:>9}"
               f"{row['pager_clicks']:>8}{row['recall']:>8.2f}{row['wall_s']:>8.1f}{row['cpu_s']:>7.1f}"
               f"{row['peak_rss'] / mb:>13.0f}{row['peak_pss'] / mb:>13.0f}{len(row['out_of_scope']):>10}")
-    for on, off in (rows[0:2], rows[2:4]):
-        print(f"{'ratio' + (' ¹' if on['settings'] else ''):<14}{'':>7}{'':>9}{'':>8}{'':>8}"
-              f"{on['wall_s'] / max(off['wall_s'], 1e-9):>7.2f}×{on['cpu_s'] / max(off['cpu_s'], 1e-9):>6.2f}×"
-              f"{on['peak_rss'] / max(off['peak_rss'], 1):>12.2f}×{on['peak_pss'] / max(off['peak_pss'], 1):>12.2f}×")
-    print("¹ GONGKAI_EXTRACT_WORKERS=0: extraction in the crawl process, no worker processes")
-    on = rows[0]
-    print(f"\nBrowser run: missing {on['missing']}; {on['browser_requests']} requests fetched by Scrapy for chromium, "
-          f"{on['browser_aborted']} aborted (offsite, robots, skipped types); family at its RSS peak "
-          f"({on['processes_at_peak']} processes):")
-    for row in (rows[0], rows[2]):
-        print(f"  {' + '.join(f'{kind} {rss / mb:.0f} MB' for kind, rss in sorted(row['peak_by_kind'].items(), key=lambda kv: -kv[1]))}"
-              f"{'  ¹' if row['settings'] else ''}")
-    for row in rows:
+    for on_name, off_name in (("browser", "nobrowser"), ("browser-inline", "nobrowser-inline")):
+        if on_name in rows and off_name in rows:
+            on, off = rows[on_name], rows[off_name]
+            print(f"{'ratio ' + on_name:<18}{'':>7}{'':>9}{'':>8}{'':>8}"
+                  f"{on['wall_s'] / max(off['wall_s'], 1e-9):>7.2f}×{on['cpu_s'] / max(off['cpu_s'], 1e-9):>6.2f}×"
+                  f"{on['peak_rss'] / max(off['peak_rss'], 1):>12.2f}×{on['peak_pss'] / max(off['peak_pss'], 1):>12.2f}×")
+    print("-inline: GONGKAI_EXTRACT_WORKERS=0, extraction in the crawl process, no worker processes")
+    if common:
+        print(f"every run with {' '.join(args.set)}")
+    for name, row in rows.items():
+        print(f"\n{name}: missing {row['missing']}; {row['browser_requests']} requests fetched by Scrapy for "
+              f"chromium, {row['browser_aborted']} aborted (offsite, robots, skipped types)")
+        print(f"  at the family's RSS peak ({row['processes_at_peak']} processes): {_by_kind(row['peak_by_kind'])}")
+        print(f"  each kind's own peak: {_by_kind(row['kind_peaks'])}")
+        print(f"  browser: {', '.join(f'{k} {v}' for k, v in sorted(row['browser_stats'].items()))}")
         if row["exit"] != 0:
-            print(f"\ncrawl ({'browser' if row['browser'] else 'no browser'}) exited {row['exit']}:\n{row['stderr_tail']}")
+            print(f"  crawl exited {row['exit']}:\n{row['stderr_tail']}")
         for url in row["out_of_scope"][:10]:
             print(f"  out of scope: {url}")
     if args.json:

@@ -10,10 +10,13 @@ than replaced: same crawl id, and URLs it already captured are served from its W
 being fetched again (crawler/middlewares/conditional_requests.py).
 
 Writes are batched into one open transaction (WAL, synchronous=NORMAL, so a commit is a write to
-the OS, not a disk flush) and committed at every archived capture, at `commit()` (the crawl job calls
-it on a short timer) and at the end. One connection, one sequence of statements: whatever a SIGKILL
-leaves is a prefix of that sequence, so the frontier journal (archive/frontier.py), the captures and
-the report digests always agree with each other.
+the OS, not a disk flush) and committed at `commit()` (the crawl job calls it on a short timer,
+GONGKAI_STATE_COMMIT_INTERVAL) and at the end. One connection, one sequence of statements: whatever a
+SIGKILL leaves is a prefix of that sequence, so the frontier journal (archive/frontier.py), the
+captures and the report digests always agree with each other. A capture row is written only after
+its WARC record is flushed, so the state never points at a record that is not in the file; the
+captures a kill left unrecorded (at most one batch) sit at the end of the open files, where a resumed
+crawl finds and records them before it starts (archive/reconcile.py, crawler/job.py).
 """
 
 from __future__ import annotations
@@ -164,7 +167,6 @@ class CrawlState:
         self._migrate()
         self.crawl_id: str | None = None
         self.resumed = False
-        self._in_transaction = False
 
     def _migrate(self) -> None:
         """Bring a job directory written by an earlier version up to this schema."""
@@ -191,15 +193,14 @@ class CrawlState:
 
     def write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
         """Run one write inside the open batch (opened on demand); `commit()` makes it durable."""
-        if not self._in_transaction:
+        # Asked of the connection, not remembered: an executescript (a schema) commits the batch.
+        if not self.db.in_transaction:
             self.db.execute("BEGIN")
-            self._in_transaction = True
         return self.db.execute(sql, params)
 
     def commit(self) -> None:
-        if self._in_transaction:
+        if self.db.in_transaction:
             self.db.execute("COMMIT")
-            self._in_transaction = False
 
     def close(self) -> None:
         self.commit()
@@ -262,8 +263,10 @@ class CrawlState:
         "revisit" or "not-modified" (a revisit written for a 304). A full capture's validators
         replace the old ones; a revisit keeps the old ones unless the server sent new ones.
         `key` is the request's `capture_key()` (default: the URL, as for a GET): the full capture and
-        the page state are kept per key, the history row per URL. Committed at once, with everything batched before it: the record is in the WARC already,
-        and a resumed crawl must know it is, or it would fetch and archive it a second time.
+        the page state are kept per key, the history row per URL. Batched like every other write
+        (not a commit per capture: that was a WAL write per response on the reactor thread); a kill
+        before the batch is committed leaves the record at the end of its WARC file, where a resumed
+        crawl records it (archive/reconcile.py) instead of fetching and archiving it a second time.
         """
         crawl = self.crawl_id
         key = key or url
@@ -289,7 +292,6 @@ class CrawlState:
                                             CASE WHEN ? THEN NULL ELSE pages.last_modified END),
                    last_seen = excluded.last_seen, last_crawl = excluded.last_crawl""",
             (key, status, payload_digest, etag, last_modified, short, short, crawl, full, full))
-        self.commit()
 
     def captures_in_crawl(self, url: str, crawl_id: str | None = None) -> list[Capture]:
         rows = self.db.execute(

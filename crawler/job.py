@@ -9,14 +9,16 @@ the same crawl id.
 
 Lifecycle: on creation, `.open` WARCs a killed run left are cut to their last complete record and
 closed, and the crawl is begun or resumed (CrawlState.begin); on a resume, the records at the end of
-the crawl's files that the state never heard of (a kill between a WARC write and its commit) are recorded. The state's write batch is committed
-every GONGKAI_STATE_COMMIT_INTERVAL seconds and at every archived capture. Only a crawl whose spider
+the crawl's files that the state never heard of (a kill between a WARC write and the commit of its
+batch) are recorded. The state's write batch is committed every GONGKAI_STATE_COMMIT_INTERVAL
+seconds and at the end. Only a crawl whose spider
 closed with reason "finished" is marked finished; any other end is resumed by the next run.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
@@ -28,10 +30,13 @@ from twisted.internet import task
 
 from archive.frontier import FrontierJournal
 from archive.reconcile import unrecorded_captures
+from archive.record_digest import record_digest
 from archive.state import CrawlState, capture_key
 from archive.warcwriter import RotatingWarcWriter, recover_open_files
 
 logger = logging.getLogger(__name__)
+# Report items whose record digest is kept for the next component that asks (see record_digest).
+_DIGESTS_KEPT = 64
 
 
 class CrawlJob:
@@ -69,6 +74,7 @@ class CrawlJob:
         crawler.stats.set_value("gongkai/resumed", self.state.resumed)
         self._reason: str | None = None
         self._counts = (0, 0)
+        self._digests: OrderedDict[int, tuple[dict, str]] = OrderedDict()
         self._ticker = task.LoopingCall(self.state.commit)
         self._interval = settings.getfloat("GONGKAI_STATE_COMMIT_INTERVAL")
         crawler.signals.connect(self._engine_started, signal=signals.engine_started, weak=False)
@@ -105,6 +111,20 @@ class CrawlJob:
                 logger.info("Resume: recorded %s (archived at %s#%d before the kill)", cap.url, warc_file,
                             cap.warc_offset)
                 self.crawler.stats.inc_value("gongkai/resume/unrecorded_captures")
+        self.state.commit()  # known before the crawl starts
+
+    def record_digest(self, item: dict) -> str:
+        """archive.record_digest of a report item, computed once: the export pipeline and the change
+        log both ask, one after the other, for the same item (a JSON dump of the whole record). Kept
+        by the item's identity with the item itself held, so an id is never reused while kept."""
+        kept = self._digests.get(id(item))
+        if kept is not None and kept[0] is item:
+            return kept[1]
+        digest = record_digest(item)
+        self._digests[id(item)] = (item, digest)
+        while len(self._digests) > _DIGESTS_KEPT:
+            self._digests.popitem(last=False)
+        return digest
 
     @property
     def crawl_id(self) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -36,9 +37,10 @@ logger = logging.getLogger(__name__)
 
 
 class ChangeLog:
-    def __init__(self, crawler: Crawler, state: CrawlState) -> None:
+    def __init__(self, crawler: Crawler, state: CrawlState, digest: Callable[[dict], str] = record_digest) -> None:
         self.crawler = crawler
         self.state = state
+        self.digest = digest  # the crawl job's: the export pipeline computed it for the same item
         self.out_dir = Path(crawler.settings.get("GONGKAI_OUT_DIR"))
         self.path = self.out_dir / "changes" / f"{state.crawl_id}.jsonl"
         self._file: IO[str] | None = None
@@ -47,7 +49,8 @@ class ChangeLog:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ChangeLog:
-        ext = cls(crawler, CrawlJob.from_crawler(crawler).state)
+        job = CrawlJob.from_crawler(crawler)
+        ext = cls(crawler, job.state, job.record_digest)
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
@@ -87,7 +90,7 @@ class ChangeLog:
         url = item["url"]
         if url in self._logged:
             return
-        digest = record_digest(item)
+        digest = self.digest(item)
         fetched_at = item.get("fetched_at") or now_iso()
         before = self.state.report(url)
         if before is None:

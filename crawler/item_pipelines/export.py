@@ -12,24 +12,28 @@ time are in the crawl state (docs/archive.md).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 from scrapy.crawler import Crawler
 
 from archive.record_digest import record_digest
+from crawler.job import CrawlJob
 
 
 class JsonLinesExportPipeline:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, digest: Callable[[dict], str] = record_digest) -> None:
         self.path = path
+        self.digest = digest  # the crawl job's: computed once per item, the change log asks too
         self._file: IO[str] | None = None
         self._last: dict[str, str] = {}  # url → record digest of its last line in the file
         self._this_run: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> JsonLinesExportPipeline:
-        return cls(Path(crawler.settings.get("GONGKAI_OUT_DIR")) / "reports.jsonl")
+        return cls(Path(crawler.settings.get("GONGKAI_OUT_DIR")) / "reports.jsonl",
+                   CrawlJob.from_crawler(crawler).record_digest)
 
     def open_spider(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,7 +58,7 @@ class JsonLinesExportPipeline:
         if not isinstance(item, dict) or "url" not in item or item["url"] in self._this_run:
             return item
         self._this_run.add(item["url"])
-        fingerprint = record_digest(item)
+        fingerprint = self.digest(item)
         if self._last.get(item["url"]) == fingerprint:
             return item
         self._last[item["url"]] = fingerprint

@@ -172,11 +172,18 @@ class RotatingWarcWriter:
         request_body: bytes = b"",
         warc_date: str | None = None,
         extra_headers: dict[str, str] | None = None,
+        payload_digest: str | None = None,
     ) -> RecordPointer:
-        """Write a response record and its request record; return where the response is."""
+        """Write a response record and its request record; return where the response is.
+
+        `payload_digest`: the payload's WARC-Payload-Digest if the caller computed it already
+        (archive.revisit.payload_digest, to decide on a revisit), so warcio does not hash it again.
+        """
         writer = self._writer_for_next_record()
         warc_headers = {"WARC-Date": warc_date} if warc_date else {}
         warc_headers.update(extra_headers or {})
+        if payload_digest:
+            warc_headers["WARC-Payload-Digest"] = payload_digest
         response = writer.create_warc_record(
             url, "response", payload=io.BytesIO(payload), length=len(payload),
             http_headers=response_head, warc_headers_dict=warc_headers,

@@ -81,3 +81,35 @@ def test_iri_request_line_is_ascii_on_the_wire(tmp_path):
     assert head.statusline == "/nb/2023%E5%B9%B4%20%E6%8A%A5%E5%91%8A.html?q=%E5%B9%B4%E6%8A%A5 HTTP/1.1"
     assert head.get_header("Host") == "xn--mxtq1m.xn--fiqs8s"
     assert records["response"][0] == target
+
+
+def test_a_payload_digest_given_by_the_caller_is_the_one_warcio_would_write(tmp_path):
+    """The capture middleware hashes the payload once (to decide on a revisit) and hands the digest
+    over; the record must be byte-for-byte what warcio writes when it hashes the payload itself,
+    but for header order, and its digests must check."""
+    from archive.revisit import payload_digest
+
+    body = "<html>清河区2019年政府信息公开工作年度报告</html>".encode() * 50
+    url = "http://www.a.gov.cn/r.html"
+    given, computed = RotatingWarcWriter(tmp_path / "given"), RotatingWarcWriter(tmp_path / "computed")
+    for writer, digest in ((given, payload_digest(body)), (computed, None)):
+        writer.write_exchange(url, request_head("GET", url, [("User-Agent", "t")]),
+                              response_head(200, [("Content-Type", "text/html")], len(body)), body,
+                              warc_date="2026-12-02T00:00:00.000000Z", payload_digest=digest)
+        writer.close()
+
+    def records(directory):
+        out = []
+        with open(next(directory.glob("*.warc.gz")), "rb") as fh:
+            for record in ArchiveIterator(fh, check_digests=True):
+                raw = record.raw_stream.read()
+                headers = {k: v for k, v in record.rec_headers.headers
+                           if k not in ("WARC-Record-ID", "WARC-Concurrent-To", "WARC-Filename")}
+                out.append((record.rec_type, headers, raw, record.digest_checker.problems))
+        return out
+
+    with_digest, without = records(tmp_path / "given"), records(tmp_path / "computed")
+    assert [r[0] for r in with_digest] == ["warcinfo", "response", "request"]
+    assert with_digest[1][2] == body and with_digest[1][3] == []
+    assert with_digest[1][1]["WARC-Payload-Digest"] == payload_digest(body)
+    assert [(t, h, raw) for t, h, raw, _ in with_digest[1:]] == [(t, h, raw) for t, h, raw, _ in without[1:]]

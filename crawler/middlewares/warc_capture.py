@@ -143,7 +143,7 @@ class WarcCaptureMiddleware:
         else:
             pointer = self.writer.write_exchange(
                 response.url, req_head, resp_head, body, request_body=request.body or b"",
-                warc_date=fetched_at)
+                warc_date=fetched_at, payload_digest=digest)
             kind = "response"
             self.stats.inc_value("gongkai/warc/payload_bytes", len(body))
         self.stats.inc_value("gongkai/warc/records")

@@ -23,7 +23,7 @@ from pipelines import warnings as W
 from pipelines.rules import statistics_labels as L
 from pipelines.stats_build import Path_, build, is_label, is_number
 from pipelines.stats_prose import prose_statistics
-from pipelines.stats_rows import by_enumerator, fuzzy_row, leading_enumerator
+from pipelines.stats_rows import by_enumerator, fuzzy_row, leading_enumerator, proactive_text
 from pipelines.tables import Cell, Row, TableSpec, html_rows, norm_label, spec_rows, text_rows
 
 _ARTICLE = re.compile(L.PROACTIVE_ARTICLE_PATTERN)
@@ -287,12 +287,12 @@ def _proactive_row(row: Row, st: _State) -> None:
     first = next((c for c in cells if c.text), None)
     if first is not None and _PRO_HEADER.match(norm_label(first.text)):
         i = cells.index(first)
-        st.pro_header = [c for c in cells[i + 1:] if c.text]
+        st.pro_header = [Cell(proactive_text(c.text, True), c.start, c.end, c.inherited) for c in cells[i + 1:] if c.text]
         return
     labels, values = _labels_and_values(Row(cells, row.table, row.grid), None)
     if not labels or not any(c.text for c in values) or not st.pro_header:
         return
-    item = labels[-1].text
+    item = proactive_text(labels[-1].text, False)
     where = f"proactive.{st.article}.{item}"
     out: dict[str, str | None] = {}
     if row.grid and all(h.start is not None for h in st.pro_header):

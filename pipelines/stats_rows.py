@@ -20,18 +20,37 @@ _ROW_TEXTS = {path: norm_label(text) for path, text in L.APPLICATION_ROW_TEXTS.i
 _ENUMERATOR_ONLY = re.compile(L.ENUMERATOR_ONLY_PATTERN)
 
 
-def fuzzy_row(label: str, taken: Container[Path_]) -> Path_ | None:
-    """The row whose printed wording is nearest to `label` (normalized): only a clear winner among
-    the rows not yet read, and only for labels long enough to tell apart."""
+_PRO_COLUMNS = {squash(t): squash(t) for t in L.PROACTIVE_COLUMN_TEXTS}
+_PRO_ITEMS = {squash(t): squash(t) for t in L.PROACTIVE_ITEM_TEXTS}
+
+
+def _nearest(label: str, candidates: dict):
+    """The key of the candidate text clearly nearest to `label` by similarity, or None."""
     if len(label) < L.FUZZY_ROW_MIN_CHARS:
         return None
-    scored = sorted(((SequenceMatcher(None, label, text).ratio(), path)
-                     for path, text in _ROW_TEXTS.items() if path not in taken), reverse=True)
+    scored = sorted(((SequenceMatcher(None, label, text).ratio(), key) for key, text in candidates.items()),
+                    reverse=True)
     if not scored or scored[0][0] < L.FUZZY_ROW_MIN_RATIO:
         return None
     if len(scored) > 1 and scored[0][0] - scored[1][0] < L.FUZZY_ROW_MARGIN:
         return None
     return scored[0][1]
+
+
+def fuzzy_row(label: str, taken: Container[Path_]) -> Path_ | None:
+    """The row whose printed wording is nearest to `label` (normalized): only a clear winner among
+    the rows not yet read, and only for labels long enough to tell apart."""
+    return _nearest(label, {path: text for path, text in _ROW_TEXTS.items() if path not in taken})
+
+
+def proactive_text(text: str, column: bool) -> str:
+    """A table 二 header (column=True) or item label as the template prints it: itself when it is one
+    of the template's, else the clearly nearest of them, else itself."""
+    vocabulary = _PRO_COLUMNS if column else _PRO_ITEMS
+    key = squash(text)
+    if key in vocabulary:
+        return text
+    return _nearest(key, vocabulary) or text
 
 
 def by_enumerator(text: str, group: str | None, taken: Container[Path_]) -> Path_ | None:

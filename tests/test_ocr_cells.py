@@ -11,7 +11,7 @@ from pipelines import ocr_cells
 from pipelines.pdf_tables import PageTable, merged_specs
 from pipelines.statistics import parse_statistics
 from pipelines.stats_build import flat_cells
-from pipelines.stats_rows import by_enumerator, fuzzy_row
+from pipelines.stats_rows import by_enumerator, fuzzy_row, proactive_text
 
 NEW = "一、本年新收政府信息公开申请数量"
 COLS = ["natural_person", "commercial", "research", "public_interest", "legal_services", "other_org", "total"]
@@ -145,3 +145,24 @@ def test_an_enumerator_outside_a_group_or_past_its_end_is_not_a_row():
     assert by_enumerator("9", "unable", {}) is None  # 无法提供 has three reasons
     assert by_enumerator("2.", "unable", {}) == ("unable", "needs_creation")
     assert by_enumerator("2", "unable", {("unable", "needs_creation"): {}}) is None
+
+
+def test_a_garbled_table_2_header_keeps_its_column():
+    """`本年废止件数` read as `本年度止件数`: the value is keyed by the template's header, as in every form."""
+    spec = [
+        [("第二十条第（一）项", 4, 1)],
+        [("信息内容", 1, 1), ("本年制发件数", 1, 1), ("本年度止件数", 1, 1), ("现行有效件数", 1, 1)],
+        [("规章", 1, 1), ("27", 1, 1), ("45", 1, 1), ("3", 1, 1)],
+        [("行政规范性文", 1, 1), ("4", 1, 1), ("5", 1, 1), ("45", 1, 1)],
+    ]
+    stats, _ = parse_statistics(None, "", [spec])
+    assert flat_cells(stats) == {
+        "proactive.第二十条第(一)项.规章.本年制发件数": 27, "proactive.第二十条第(一)项.规章.本年废止件数": 45,
+        "proactive.第二十条第(一)项.规章.现行有效件数": 3, "proactive.第二十条第(一)项.行政规范性文件.本年制发件数": 4,
+        "proactive.第二十条第(一)项.行政规范性文件.本年废止件数": 5,
+        "proactive.第二十条第(一)项.行政规范性文件.现行有效件数": 45}
+
+
+@pytest.mark.parametrize("header", ["处理决定数", "本单位自设的一列"])
+def test_a_header_near_no_single_template_header_stays_as_printed(header):
+    assert proactive_text(header, True) == header

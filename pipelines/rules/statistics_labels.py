@@ -116,6 +116,14 @@ APPLICATION_ROW_TEXTS = {
     ("total_handled",): "总计",
     ("carried_forward",): "结转下年度继续办理",
 }
+# Column headers and item labels of table 二 as the templates print them (2021: 〔2021〕30号; 2019:
+# 〔2019〕60号). The record keys a value by its header and item text; a header or item no entry
+# equals (a scan's `本年度止件数`) takes the clearly nearest of these (pipelines/stats_rows.py).
+PROACTIVE_COLUMN_TEXTS = ["本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额（单位：万元）",
+                          "本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减", "处理决定数量",
+                          "采购项目数量", "采购总金额"]
+PROACTIVE_ITEM_TEXTS = ["规章", "行政规范性文件", "规范性文件", "行政许可", "其他对外管理服务事项", "行政处罚", "行政强制",
+                        "行政事业性收费", "政府集中采购"]
 # Nearest-wording match: accepted at this similarity (difflib ratio, 0–1) or more, and only when the
 # runner-up is this much less similar (two rows alike in wording are never guessed between).
 FUZZY_ROW_MIN_RATIO = 0.7

@@ -20,7 +20,14 @@ from pipelines import clean, document
 from pipelines import warnings as W
 from pipelines.containers import find_container, visible_text_len
 from pipelines.page import FetchedPage
-from pipelines.rules.containers import CHROME_BLOCK_XPATHS, PRUNE_XPATHS
+from pipelines.rules.containers import (
+    CHROME_BLOCK_XPATHS,
+    CHROME_TAGS,
+    CHROME_TESTS,
+    PRUNE_TAGS,
+    PRUNE_TESTS,
+    PRUNE_XPATHS,
+)
 from pipelines.rules.vocabulary import CJK_TEXT
 from pipelines.tables import aligned_cells, clamp_span, grid_rows
 
@@ -46,9 +53,11 @@ def _tag(el: etree._Element) -> str:
 def _is_layout_table(table: etree._Element) -> bool:
     """Layout tables (old portals put breadcrumb, meta line and body in rows of one table) hold
     other tables or long prose cells; those are read as blocks, not flattened into rows."""
-    if table.xpath(".//table"):
+    if table.find(".//table") is not None:
         return True
-    return any(visible_text_len(td) > 400 for td in table.xpath(".//td|.//th"))
+    # A cell's whole text_content (scripts and whitespace included) bounds its visible length:
+    # only a cell longer than 400 that way needs counting.
+    return any(len(td.text_content()) > 400 and visible_text_len(td) > 400 for td in _CELLS(table))
 
 
 def _rows(table: etree._Element) -> list[etree._Element]:
@@ -109,29 +118,41 @@ def _block_text(el: etree._Element) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _prune(el: etree._Element, xpaths: list[str]) -> None:
-    for xp in xpaths:
-        for node in el.xpath("." + xp if xp.startswith("//") else xp):
-            if node is el:
-                continue
-            parent = node.getparent()
-            if parent is None:
-                continue
-            # Keep the tail: it is text that follows the removed element in the same paragraph.
-            if node.tail:
-                prev = node.getprevious()
-                if prev is not None:
-                    prev.tail = (prev.tail or "") + node.tail
-                else:
-                    parent.text = (parent.text or "") + node.tail
-            parent.remove(node)
+def _scan(tags: list[str], tests: list[str]) -> etree.XPath:
+    """The prune rules as one compiled xpath relative to the container: the tags, and one scan of
+    the copy for all attribute tests. Removing that set in document order leaves the same text as
+    removing rule by rule: a node inside an already removed subtree is removed from that detached
+    subtree, and tails move to the same place whichever sibling goes first."""
+    return etree.XPath(" | ".join([f".//{t}" for t in tags] + [".//*[" + " or ".join(f"({t})" for t in tests) + "]"]))
+
+
+_CELLS = etree.XPath(".//td|.//th")
+_PRUNE = _scan(PRUNE_TAGS, PRUNE_TESTS)
+_PRUNE_GENERIC = _scan(PRUNE_TAGS + CHROME_TAGS, PRUNE_TESTS + CHROME_TESTS)
+
+
+def _prune(el: etree._Element, xpath: etree.XPath) -> None:
+    for node in xpath(el):
+        if node is el:
+            continue
+        parent = node.getparent()
+        if parent is None:
+            continue
+        # Keep the tail: it is text that follows the removed element in the same paragraph.
+        if node.tail:
+            prev = node.getprevious()
+            if prev is not None:
+                prev.tail = (prev.tail or "") + node.tail
+            else:
+                parent.text = (parent.text or "") + node.tail
+        parent.remove(node)
 
 
 def serialize(container: etree._Element, *, generic: bool = False) -> str:
     """Text of a container: a deep copy is pruned of scripts/hidden/share widgets (and, for a
     generic container, of header/footer/nav blocks), then read block by block."""
     work = copy.deepcopy(container)
-    _prune(work, PRUNE_XPATHS + (CHROME_BLOCK_XPATHS if generic else []))
+    _prune(work, _PRUNE_GENERIC if generic else _PRUNE)
     return _block_text(work)
 
 

@@ -8,7 +8,9 @@ not also match `TRS_EditorX`.
 
 
 def _cls(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+    # The plain contains() first: a cheap test that rejects almost every element before the
+    # token test (the same answer: a class token `name` is a substring of @class).
+    return f"(contains(@class, '{name}') and contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"
 
 
 CONTAINER_XPATHS: list[tuple[str, str]] = [
@@ -42,21 +44,25 @@ WEAK_MAX_LINK_DENSITY = 0.25
 # body), so the generic fallback is tried as well and the longer one wins.
 MIN_CONTAINER_CHARS = 60
 
-# Subtrees never part of a report body, removed from the container copy before serialising.
+# Subtrees never part of a report body, removed from the container copy before serialising:
+# these elements, and elements passing one of these attribute tests (each guarded by the
+# attribute's presence, so an element without it is rejected at once).
 # (Also handed to trafilatura as prune_xpath when it is used.)
-PRUNE_XPATHS: list[str] = [
-    "//script", "//style", "//noscript", "//iframe", "//form", "//button", "//select", "//textarea",
-    "//input", "//object", "//embed", "//template",
-    "//*[contains(translate(@style, ' ', ''), 'display:none')]",
-    f"//*[{_cls('share')} or {_cls('bdsharebuttonbox')} or {_cls('fenxiang')} or {_cls('print')}]",
-    "//*[starts-with(@id, 'share') or @id='print' or @id='qrcode']",
+PRUNE_TAGS: list[str] = ["script", "style", "noscript", "iframe", "form", "button", "select", "textarea",
+                         "input", "object", "embed", "template"]
+PRUNE_TESTS: list[str] = [
+    "@style and contains(translate(@style, ' ', ''), 'display:none')",
+    f"@class and ({_cls('share')} or {_cls('bdsharebuttonbox')} or {_cls('fenxiang')} or {_cls('print')})",
+    "@id and (starts-with(@id, 'share') or @id='print' or @id='qrcode')",
 ]
+PRUNE_XPATHS: list[str] = [f"//{t}" for t in PRUNE_TAGS] + [f"//*[{t}]" for t in PRUNE_TESTS]
 
-# Blocks with these ids/classes are chrome when they appear inside a generic (not rule) container.
-CHROME_BLOCK_XPATHS: list[str] = [
-    "//header", "//footer", "//nav", "//aside",
-    "//*[@id='header' or @id='footer' or @id='nav' or @id='top' or @id='bottom']",
-    f"//*[{_cls('header')} or {_cls('footer')} or {_cls('nav')} or {_cls('breadcrumb')}"
+# Blocks with these tags, ids or classes are chrome when they appear inside a generic (not rule) container.
+CHROME_TAGS: list[str] = ["header", "footer", "nav", "aside"]
+CHROME_TESTS: list[str] = [
+    "@id and (@id='header' or @id='footer' or @id='nav' or @id='top' or @id='bottom')",
+    f"@class and ({_cls('header')} or {_cls('footer')} or {_cls('nav')} or {_cls('breadcrumb')}"
     f" or {_cls('crumb')} or {_cls('position')} or {_cls('location')} or {_cls('copyright')}"
-    f" or {_cls('sidebar')} or {_cls('related')} or {_cls('pager')}]",
+    f" or {_cls('sidebar')} or {_cls('related')} or {_cls('pager')})",
 ]
+CHROME_BLOCK_XPATHS: list[str] = [f"//{t}" for t in CHROME_TAGS] + [f"//*[{t}]" for t in CHROME_TESTS]

@@ -109,7 +109,11 @@ def _page_size(doc: dict, number: int) -> tuple[float, float]:
 
 def ofd_result(path: str) -> dict:
     """The attachment worker's answer for an OFD file (text, tables, warnings; text_source "ofd")."""
-    docs = _parse(path)
+    try:
+        docs = _parse(path)
+    except Exception as exc:  # easyofd indexes into whatever XML it finds: a broken file raises anything
+        return {"text": "", "needs_ocr": False, "warnings": [f"ofd: cannot read the document: {exc!r}"[:200]],
+                "tables": [], "text_source": None}
     if docs is None:
         return {"text": "", "needs_ocr": False, "warnings": [rules.OFD_WARNING], "tables": [], "text_source": None}
     pages: list[PdfPage | None] = []

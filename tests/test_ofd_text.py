@@ -52,6 +52,17 @@ def test_an_ofd_without_text_objects_says_so(tmp_path):
     assert result["warnings"] == ["ofd: no text objects (an image-only OFD is not OCRed)"]
 
 
+def test_a_broken_ofd_is_one_warning_not_a_traceback(tmp_path, capfd):
+    path = tmp_path / "broken.ofd"
+    with zipfile.ZipFile(path, "w") as zf:  # the main part and an empty document: no DocBody, no pages
+        zf.writestr("OFD.xml", "<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'/>")
+        zf.writestr("Doc_0/Document.xml", "<ofd:Document/>")
+    result = ofd_text.ofd_result(str(path))
+    assert result["text"] == "" and result["tables"] == []
+    assert len(result["warnings"]) == 1 and result["warnings"][0].startswith("ofd: cannot read the document: ")
+    assert capfd.readouterr().out == ""
+
+
 def test_without_easyofd_the_report_is_flagged(tmp_path, monkeypatch):
     path = tmp_path / "r.ofd"
     with zipfile.ZipFile(path, "w") as zf:

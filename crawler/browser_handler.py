@@ -249,8 +249,9 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
 
     def _restart_if_grown(self) -> None:
         """With no page open, a browser whose processes have grown past GONGKAI_BROWSER_MAX_RSS_MB is
-        closed (the next render launches a fresh one): a renderer keeps much of the heap of every
-        page it has rendered, and the family's bound (issue 9) holds only if chromium's share does.
+        closed (the next render launches a fresh one): the family's bound (issue 9) holds only if
+        chromium's share does, and what stays up between renders (the browser process, a renderer
+        that outlived its pages) can grow with caches over a long crawl.
         Checked and closed in one step of the loop, so no render can start in between; the next
         pages get a context name of their own (a late close event of an old context pops its name)."""
         if not self.max_browser_rss or "browser" not in self.__dict__:

@@ -21,6 +21,7 @@ should see it.
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import logging
 import os
@@ -68,6 +69,23 @@ def _resolve(target: str) -> Callable[[Any], Any]:
     return getattr(importlib.import_module(module), name)
 
 
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc
+    except (OSError, AttributeError):
+        return None  # another C library: nothing to call
+
+
+_TRIM = _malloc_trim()
+
+
+def _give_back_free_memory() -> None:
+    """After each page: what was freed goes back to the system (glibc keeps freed heap mapped and
+    resident until told; a page's lxml trees and PDF buffers are tens of MB)."""
+    if _TRIM is not None:
+        _TRIM(0)
+
+
 def _worker_main(conn: Connection, target: str) -> None:
     """A worker's whole life: receive a page, answer ("ok", result) or ("error", repr), repeat."""
     # Code that would otherwise isolate itself in a subprocess (attachment conversion) may see that
@@ -92,6 +110,8 @@ def _worker_main(conn: Connection, target: str) -> None:
             conn.send(answer)
         except Exception as exc:  # an unpicklable result: say so rather than die
             conn.send(("error", f"result could not be sent back: {exc!r}"))
+        del task, answer
+        _give_back_free_memory()
 
 
 # The worker's first lines, run by `python -c`: the crawl's import path comes over the connection
@@ -259,6 +279,9 @@ class ExtractPool:
                 future.set_exception(WorkerFailure(failure))
             if self.recycle_after:  # after the answer is out: a stop waits for the process to exit
                 self._recycle(i)
+            del task, future, item, value
+            # The crawl process too: the page's pickle and the record were tens of KB to MBs each.
+            _give_back_free_memory()
 
     def _run(self, i: int, task: Any, timeout: float) -> tuple[str, Any]:
         """("ok", result) | ("error", text) | ("lost", why) when the worker died or hung."""

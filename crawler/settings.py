@@ -25,11 +25,6 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 # ours is one page and a few dozen requests, so 100 (the default) is ~90 idle tasks per response:
 # measured 7% of the crawl process's CPU on the generated web.
 CONCURRENT_ITEMS = 8
-# Scrapy reads the source of every callback (inspect.getsource + ast.parse) for every response to
-# warn about a generator that returns a value; a bound method is never cached, so it is done again
-# each time: 1.3% of the crawl process's samples (py-spy, 20 generated portals). Our callbacks are
-# tested; the warning is for spiders under development.
-WARN_ON_GENERATOR_RETURN_VALUE = False
 DOWNLOAD_DELAY = 0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
@@ -61,10 +56,6 @@ DEPTH_PRIORITY = 0
 
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
-# Scrapy 2.19's remote control is an HTTP server on localhost that runs the Python code it is sent
-# (token in a job file under the user's profile): nothing a crawler of public pages should open,
-# and its aiohttp import is ~0.5 s of CPU at every crawl's start.
-REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
@@ -163,8 +154,7 @@ EXTENSIONS["crawler.job.CrawlJob"] = 0
 GONGKAI_FRONTIER_JOURNAL = True
 SPIDER_MIDDLEWARES["crawler.middlewares.frontier.FrontierMiddleware"] = 5  # outermost: sees what the engine gets
 DOWNLOADER_MIDDLEWARES["crawler.middlewares.resume_from_archive.ResumeFromArchiveMiddleware"] = 939
-# The state's write batch is committed this often (seconds) and at the end; what a kill leaves
-# uncommitted is at most this much (a resumed crawl re-records those captures from its WARCs).
+# The state's write batch is committed this often (seconds), and at every archived capture.
 GONGKAI_STATE_COMMIT_INTERVAL = 0.2
 
 # --- browser rendering (crawler/browser.py, crawler/browser_handler.py, docs/javascript.md) -------
@@ -192,7 +182,7 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
              "--disable-dev-shm-usage",
              # Memory: one renderer, network service and GPU in the browser process, small JS heaps.
              "--renderer-process-limit=1", "--no-zygote", "--in-process-gpu", "--disable-software-rasterizer",
-             "--disable-site-isolation-trials", "--js-flags=--max-old-space-size=128",
+             "--disable-site-isolation-trials", "--js-flags=--max-old-space-size=128 --max-semi-space-size=1 --lite-mode",
              # Chromium keeps only the last --enable-/--disable-features: these repeat Playwright's own
              # (1.65) before ours, so none of its switches is lost (NetworkTimeServiceQuerying among them).
              "--enable-features=CDPScreenshotNewSurface,SkipListAccountsWithoutGaiaCookies,NetworkServiceInProcess2",
@@ -207,9 +197,11 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
 GONGKAI_BROWSER_DRIVER_NODE_OPTIONS = "--max-old-space-size=48 --max-semi-space-size=1 --jitless"
 # A page that never finishes loading fails after this (ms) and the crawl goes on.
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20000
-# What is open at once: one context, two pages (one renderer process serves both).
+# What is open at once: one context, one page. Its renderer exits when the page closes; two pages
+# at once kept one renderer holding both (chromium 339 MB at the family's peak vs 258 MB with one,
+# benchmarks/browser.py on seeds 1000-1039).
 PLAYWRIGHT_MAX_CONTEXTS = 1
-PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 2
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 1
 PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER = True  # a crashed chromium is relaunched for the next page
 # Renders have a download slot of their own (their requests use the hosts' slots); its concurrency
 # is the number of pages rendering at once.
@@ -218,10 +210,11 @@ DOWNLOAD_SLOTS = {"gongkai-browser": {"concurrency": PLAYWRIGHT_MAX_PAGES_PER_CO
 GONGKAI_BROWSER_PAGES_PER_CONTEXT = 20
 # Browser and driver are shut down after this many seconds without a render (0: never).
 GONGKAI_BROWSER_IDLE_SECONDS = 20.0
-# When a render ends with no page open and chromium's processes (browser + renderer) hold more than
-# this many MB resident, the browser is closed and the next render launches a fresh one (0: never):
-# a renderer keeps much of the heap of the pages it rendered (benchmarks/browser.py).
-GONGKAI_BROWSER_MAX_RSS_MB = 280
+# When a render ends with no page open and chromium's processes still running (the browser process;
+# a renderer that outlived its pages) hold more than this many MB resident, the browser is closed
+# and the next render launches a fresh one (0: never). A guard: measured, the browser process stays
+# near 113 MB over 165 renders (benchmarks/browser.py, seeds 1000-1039).
+GONGKAI_BROWSER_MAX_RSS_MB = 200
 # The crawl's process family (crawler, extraction workers, driver, chromium, LibreOffice) is kept
 # under this many MB resident where it can be: before a child starts LibreOffice (~220 MB) it waits
 # for room, the idle browser is closed for it and relaunched after (pipelines/memory.py; 0: off).

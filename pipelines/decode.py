@@ -70,15 +70,15 @@ def looks_binary(body: bytes) -> bool:
 
 
 _CJK_CHAR = re.compile(f"[{CJK_TEXT}]")
+# Letters: neither ASCII nor whitespace (\s of a str pattern is exactly str.isspace).
+_LETTER = re.compile(r"[^\x00-\x7f\s]")
 
 
 def _cjk_ratio(text: str) -> float:
-    sample = text[:20000]
-    letters = [c for c in sample if not c.isspace() and not c.isascii()]
+    letters = "".join(_LETTER.findall(text[:20000]))  # counted by regex: a Python loop per character cost ~5 ms a page
     if not letters:
         return 1.0
-    cjk = sum(1 for c in letters if _CJK_CHAR.match(c))
-    return cjk / len(letters)
+    return len(_CJK_CHAR.findall(letters)) / len(letters)
 
 
 def decode_body(body: bytes, headers: dict[str, str]) -> DecodedText:

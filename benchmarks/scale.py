@@ -181,7 +181,8 @@ def sample(root: int, family) -> tuple[float, int, int, int, dict[str, int]]:
     members = family(root)
     by_kind: dict[str, int] = {}
     main_rss = 0
-    for pid, rss, _pss, kind in members:
+    for member in members:
+        pid, rss, kind = member[0], member[1], member[3]  # (pid, rss, pss, kind, …)
         kind = "crawl process" if pid == root else kind
         main_rss = rss if pid == root else main_rss
         by_kind[kind] = by_kind.get(kind, 0) + rss

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from pipelines import mojibake
 from pipelines import warnings as W
 from pipelines.chinese import to_simplified as _t2s
 from pipelines.rules import boilerplate as bp
@@ -26,7 +27,6 @@ _CHUNK = re.compile(bp.DOCSHARE_CHUNK)
 _SEO = re.compile(bp.SEO_WORDS)
 _SEO_SEP = re.compile(bp.SEO_SEGMENT_SEP)
 _PINYIN = re.compile(mr.PINYIN_AFTER_CJK)
-_MOJIBAKE = re.compile(mr.MOJIBAKE_RUN)
 _CJK = vocabulary.CJK_IDEOGRAPHS
 _ASCII_PUNCT_NEAR_CJK = re.compile(rf"(?<=[{_CJK}\d）》”])([,:;!?])|([,:;!?])(?=[{_CJK}“《（])")
 _PAREN_CJK = re.compile(rf"\(([^()\n]{{0,40}}[{_CJK}][^()\n]{{0,40}})\)")
@@ -144,57 +144,17 @@ def is_mirror(text: str) -> bool:
     return len(_PINYIN.findall(text)) >= mr.MIN_PINYIN_ANNOTATIONS
 
 
-def _plausible(s: str) -> float:
-    t2s = _t2s()
-    simp = t2s(s) if t2s else s
-    ok = 0
-    for c in simp:
-        try:
-            c.encode("gb2312")
-            ok += 1
-        except UnicodeEncodeError:
-            pass
-    return ok / max(len(simp), 1)
-
-
 def repair_mojibake(text: str) -> tuple[str, int]:
-    """Re-read runs shifted by one lost GBK byte: '?。ㄒ唬┙M' → '　（一）組'."""
-    fixed = 0
-
-    def fix(m: re.Match) -> str:
-        nonlocal fixed
-        run = m.group(1)
-        body = "".join(mr.FULLWIDTH.get(c, c) for c in run[:-1])
-        try:
-            raw = body.encode("gbk") + run[-1].encode("ascii")
-        except UnicodeEncodeError:
-            return m.group(0)
-        best, best_score = None, 0.0
-        for lead in mr.LEAD_BYTES:
-            try:
-                cand = (bytes([lead]) + raw).decode("gbk")
-            except UnicodeDecodeError:
-                continue
-            score = _plausible(cand)
-            if score > best_score + 1e-9:
-                best, best_score = cand, score
-            if score == 1.0:
-                break
-        if best is None or best_score < 0.8:
-            return m.group(0)
-        fixed += 1
-        return best
-
-    return _MOJIBAKE.sub(fix, text), fixed
+    """The one mojibake repair (pipelines/mojibake.py); the count of runs re-read."""
+    fixed, done = mojibake.repair(text)
+    return fixed, done.reread
 
 
 def repair_mirror(text: str) -> tuple[str, list[str]]:
-    """Undo a content farm's conversion: pinyin, mojibake, Traditional, ASCII punctuation."""
+    """Undo a content farm's conversion: pinyin, Traditional, ASCII punctuation (its mojibake is
+    repaired before, by pipelines/mojibake.py, as every text's is)."""
     warnings = [W.warning(W.MIRROR_PINYIN, "content-farm mirror: pinyin annotations removed")]
     text = _PINYIN.sub("", text)
-    text, n = repair_mojibake(text)
-    if n:
-        warnings.append(W.warning(W.MIRROR_MOJIBAKE, f"content-farm mirror: {n} GBK byte-shift runs re-decoded"))
     t2s = _t2s()
     if t2s:
         text = t2s(text)
@@ -217,6 +177,10 @@ def clean_text(text: str, titles: list[str] | tuple[str, ...] = ()) -> tuple[str
     lines = [ln for ln in lines if ln]
     if is_docshare(text):
         lines, w = unwrap_docshare(lines)
+        warnings += w
+    repaired, w = mojibake.repair_text("\n".join(lines))  # every page's text, once, before any rule reads it
+    if w:
+        lines = [ln.strip(" \u3000") for ln in repaired.split("\n") if ln.strip(" \u3000")]
         warnings += w
     mirrored = is_mirror(text)
     if mirrored:

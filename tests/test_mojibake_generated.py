@@ -46,3 +46,8 @@ def _check(seed: int, files: bool) -> int:
 @pytest.mark.parametrize("kind", KINDS)
 def test_file_text_is_clean_and_holds_the_repaired_paragraphs(kind: str) -> None:
     assert _check(_seed_of(kind, files=True), files=True) > 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_page_text_is_clean_and_holds_the_repaired_paragraphs(kind: str) -> None:
+    assert _check(_seed_of(kind, files=False), files=False) > 0

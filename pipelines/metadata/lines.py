@@ -80,11 +80,15 @@ def visible_lines(tree: etree._Element) -> list[Line]:
             if link_depth:
                 link_chars += len("".join(s.split()))
 
-    stack: list[tuple[etree._Element, bool]] = [(tree, False)]
-    while stack:
-        el, closing = stack.pop()
-        tag = el.tag
-        if closing:
+    # lxml's own walk (start/end events in C) instead of a Python stack of (element, closing).
+    walker = etree.iterwalk(tree, events=("start", "end", "comment", "pi"))
+    skipped = False  # the last start was a skipped element: its end event comes next, ignored
+    for event, el in walker:
+        if event == "end":
+            if skipped:
+                skipped = False
+                continue
+            tag = el.tag
             if tag == "a":
                 link_depth -= 1
             if tag in _CELL_TAGS:
@@ -93,22 +97,22 @@ def visible_lines(tree: etree._Element) -> list[Line]:
                 flush()
             add(el.tail)
             continue
-        if not isinstance(tag, str):  # comment or processing instruction: only its tail is visible
+        if event != "start":  # comment or processing instruction: only its tail is visible
             add(el.tail)
             continue
-        tag = tag.lower()
+        tag = el.tag.lower()
         if tag in _SKIP_TAGS:
             if tag == "script":
                 buf.append(SCRIPT_MARK)
             add(el.tail)
+            walker.skip_subtree()
+            skipped = True
             continue
         if tag in _BLOCK_TAGS:
             flush()
         if tag == "a":
             link_depth += 1
         add(el.text)
-        stack.append((el, True))
-        stack.extend((child, False) for child in reversed(el))
     flush()
     return lines
 

@@ -50,8 +50,10 @@ SAMPLE_SECONDS = 0.05
 
 
 def _kind(cmdline: str) -> str:
-    if "chromium" in cmdline:
+    if "chromium" in cmdline or cmdline.startswith("/proc/self/exe --type="):  # chromium starts its children so
         return "chromium"
+    if not cmdline.strip():
+        return "no command line (starting or exiting)"
     if "playwright/driver" in cmdline:
         return "playwright driver (node)"
     if "crawler.cli" in cmdline:

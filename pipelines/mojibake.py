@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import product
 
 from pipelines import warnings as W
 from pipelines.chinese import to_simplified
@@ -29,7 +30,7 @@ from pipelines.rules import mojibake as R
 from pipelines.rules.mirror import _TONE as PINYIN_LETTERS  # the mirror's pinyin vocabulary, defined there
 from pipelines.rules.mirror import FULLWIDTH
 from pipelines.rules.vocabulary import CJK_IDEOGRAPHS
-from pipelines.textnorm import traditional_chars
+from pipelines.textnorm import simplified_sources, traditional_chars
 
 _GBK_SHIFT = re.compile(R.GBK_SHIFT_RUN)
 _LATIN1 = re.compile(R.LATIN1_RUN)
@@ -144,12 +145,13 @@ def _latin1_bytes(s: str, nbsp: bool = False) -> bytes | None:
         if nbsp and c == " ":
             out.append(0xA0)
             continue
+        if c in "\ufffd?":
+            out.append(0xFF)  # never part of UTF-8: the character it was in comes back as U+FFFD
+            continue
         try:
             out += c.encode("cp1252")
         except UnicodeEncodeError:
-            if c == "\ufffd":
-                out.append(0xFF)  # never part of UTF-8: the character it was in comes back as U+FFFD
-            elif ord(c) > 0xFF:
+            if ord(c) > 0xFF:
                 return None
             else:
                 out.append(ord(c))  # cp1252's five holes (0x81, 0x8D, …) come through as Latin-1
@@ -220,20 +222,22 @@ def _reread_shift(body: str, trail: str) -> str | None:
 
 
 def _as_served(body: str) -> Iterator[str]:
-    """The run as served, then the runs it may have been before a portal converted it to Traditional,
-    likeliest first: misread pairs are mostly GB2312 (Simplified) characters, so every Traditional
-    character converted back, then all but one, … (only some: misread 幹 闆 are Traditional themselves)."""
+    """The run as served, then the runs it may have been before a portal converted it to Traditional
+    (OpenCC's s2t read backwards, textnorm.simplified_sources), likeliest first: misread pairs are
+    mostly GB2312 (Simplified) characters, so every convertible character taken back, then all but
+    one, … (only some: misread 幹 闆 may be Traditional themselves)."""
     yield body
-    t2s = to_simplified()
-    places = [i for i, c in enumerate(body) if c in traditional_chars()][:R.MAX_CONVERTED_IN_RUN]
-    if t2s is None or not places:
+    sources = simplified_sources()
+    places = [(i, sources[c]) for i, c in enumerate(body) if c in sources][:R.MAX_CONVERTED_IN_RUN]
+    if not places:
         return
     for mask in sorted(range(1, 2 ** len(places)), key=lambda m: -m.bit_count()):
-        chars = list(body)
-        for bit, i in enumerate(places):
-            if mask >> bit & 1:
-                chars[i] = t2s(chars[i])
-        yield "".join(chars)
+        chosen = [(i, alts) for bit, (i, alts) in enumerate(places) if mask >> bit & 1]
+        for picks in product(*(alts for _, alts in chosen)):
+            chars = list(body)
+            for (i, _), pick in zip(chosen, picks, strict=True):
+                chars[i] = pick
+            yield "".join(chars)
 
 
 def repair(text: str) -> tuple[str, Repairs]:

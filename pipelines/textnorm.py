@@ -38,6 +38,24 @@ def _traditional() -> frozenset[str]:
     return frozenset(table)
 
 
+@lru_cache(maxsize=1)
+def simplified_sources() -> dict[str, tuple[str, ...]]:
+    """For each character OpenCC's s2t writes for a Simplified one, those Simplified characters
+    (its STCharacters dictionary read backwards: 暱 ← 昵, 乾 ← 干): what a text was before an s2t."""
+    try:
+        import opencc
+    except ImportError:
+        return {}
+    sources: dict[str, list[str]] = {}
+    chars = Path(opencc.__file__).parent / "dictionary" / "STCharacters.txt"
+    for line in chars.read_text(encoding="utf-8").splitlines():
+        source, _, targets = line.partition("\t")
+        for target in targets.split():
+            if source and target != source:
+                sources.setdefault(target, []).append(source)
+    return {t: tuple(s) for t, s in sources.items()}
+
+
 def traditional_chars() -> frozenset[str]:
     """Every character OpenCC's t2s writes differently in Simplified (empty without opencc)."""
     return _traditional()

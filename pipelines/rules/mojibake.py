@@ -47,7 +47,10 @@ _CONT = ("\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u0
 # byte; Chinese text's own —— …… “” and no-break spaces never start one.
 # A single space inside a run may be a no-break space (0xA0, a continuation byte) that a text
 # normaliser folded.
-LATIN1_RUN = f"[{_CONT}\u00c0-\u00ff]*[\u00c2-\u00ef](?:[{_CONT}]| )(?:[{_CONT}\u00c0-\u00ff]| (?=[{_CONT}\u00c0-\u00ff])| $| (?=[^{_CONT}\u00c0-\u00ff]))*"
+# Inside a run, '?' is a byte a carrier could not hold (a GBK page or an 8-bit Word file has no C1
+# control): like U+FFFD, the character it was part of is lost.
+LATIN1_RUN = (f"[{_CONT}\u00c0-\u00ff]*[\u00c2-\u00ef](?:[{_CONT}]| )"
+              f"(?:[{_CONT}\u00c0-\u00ff]|\\?(?=[{_CONT}\u00c0-\u00ff])| (?=[{_CONT}\u00c0-\u00ff])| $| (?=[^{_CONT}\u00c0-\u00ff]))*")
 LATIN1_MAX_ROUNDS = 3
 
 # A re-read candidate is kept only when at least this share of it is plain Chinese (GB2312 after

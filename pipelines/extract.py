@@ -45,9 +45,17 @@ _WS = re.compile(r"[ \t\r\n\f\v\xa0]+")
 CELL_SEP = " | "
 
 
+_LOCAL_NAMES: dict[str, str] = {}  # tag as parsed → its local name, lower-cased (a few dozen per crawl)
+
+
 def _tag(el: etree._Element) -> str:
-    tag = el.tag if isinstance(el.tag, str) else ""
-    return tag.rsplit("}", 1)[-1].split(":")[-1].lower()
+    tag = el.tag
+    if not isinstance(tag, str):
+        return ""
+    name = _LOCAL_NAMES.get(tag)
+    if name is None:
+        name = _LOCAL_NAMES[tag] = tag.rsplit("}", 1)[-1].split(":")[-1].lower()
+    return name
 
 
 def _is_layout_table(table: etree._Element) -> bool:
@@ -107,13 +115,20 @@ def _walk(el: etree._Element, out: list[str]) -> None:
 
 def _block_text(el: etree._Element) -> str:
     """Text of el with one line per block, whitespace folded; el.tail excluded."""
-    out: list[str] = []
-    tail, el.tail = el.tail, None
-    try:
-        _walk(el, out)
-    finally:
-        el.tail = tail
-    raw = _WRAP_CJK.sub("", "".join(out))
+    tag = _tag(el)
+    if not len(el) and tag and tag != "table":
+        # A leaf (most table cells): what the walk would give, without walking.
+        mark = _PARA if tag in BLOCK_TAGS or tag in ("td", "th") else ""
+        raw = mark + (el.text or "") + mark
+    else:
+        out: list[str] = []
+        tail, el.tail = el.tail, None
+        try:
+            _walk(el, out)
+        finally:
+            el.tail = tail
+        raw = "".join(out)
+    raw = _WRAP_CJK.sub("", raw)
     lines = (_WS.sub(" ", part).strip(" \u3000") for part in raw.split(_PARA))
     return "\n".join(line for line in lines if line)
 

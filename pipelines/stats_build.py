@@ -8,6 +8,7 @@ warnings. The layout of table 三 and the template's arithmetic identities are d
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pipelines import warnings as W
 from pipelines.rules import statistics_labels as L
@@ -17,6 +18,7 @@ Path_ = tuple[str, ...]  # key of an application row: ("new",) or ("denied", "st
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 
 
+@lru_cache(maxsize=1 << 16)  # asked for every cell by is_label/is_number, again and again
 def clean_number_text(text: str) -> str:
     s = squash(text).replace(",", "")
     for unit in L.NUMBER_UNITS:

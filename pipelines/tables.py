@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml import etree
 
@@ -44,10 +45,12 @@ class Row:
     grid: bool  # True when cells carry grid columns
 
 
+@lru_cache(maxsize=1 << 16)  # the walk asks for the same cells' labels many times (per row, per rule list)
 def squash(text: str) -> str:
     return _WS.sub("", unicodedata.normalize("NFKC", text)) if text else ""
 
 
+@lru_cache(maxsize=1 << 16)
 def norm_label(text: str) -> str:
     """A label as compared with the rules: NFKC, no whitespace, no leading enumerators."""
     s = squash(text)

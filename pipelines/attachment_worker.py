@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
-from pipelines import ocr, office_text, pdf_tables, pdf_text
+from pipelines import ocr, ofd_text, office_text, pdf_tables, pdf_text
 from pipelines.rules import attachments as rules
 
 
@@ -94,6 +94,8 @@ def parse_file(path: str, media_type: str, mem: int, timeout: float) -> dict:
         elif media_type == rules.DOCX:
             result = office_text._docx_text(path)
             result["text_source"] = "docx"
+        elif media_type == rules.OFD:
+            result = ofd_text.ofd_result(path)
         else:
             result = office_text._doc_text(path, timeout)
             result["text_source"] = "doc"

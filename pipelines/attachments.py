@@ -142,12 +142,10 @@ def extract_attachment_text(
         if len(body) > max_bytes:
             return AttachmentText("", media_type, False, [
                 f"attachment: refused, {len(body)} bytes is over the {max_bytes}-byte limit"])
-        if media_type == rules.OFD:
-            return AttachmentText("", media_type, False, [rules.OFD_WARNING])
         if not media_type:
             shown = (content_type or "").split(";")[0].strip() or "no content-type"
             return AttachmentText("", "", False, [f"attachment: not a PDF, DOC, DOCX or WPS file ({shown})"])
-        if media_type == rules.DOCX:
+        if media_type in (rules.DOCX, rules.OFD):  # an OFD is a zip too: read by the worker (pipelines/ofd_text.py)
             refusal = zip_bomb_check(body)
             if refusal:
                 return AttachmentText("", media_type, False, [refusal])

@@ -29,7 +29,7 @@ from pipelines.chinese import to_simplified
 from pipelines.rules import mojibake as R
 from pipelines.rules.mirror import _TONE as PINYIN_LETTERS  # the mirror's pinyin vocabulary, defined there
 from pipelines.rules.mirror import FULLWIDTH
-from pipelines.rules.vocabulary import CJK_IDEOGRAPHS
+from pipelines.rules.vocabulary import CJK_IDEOGRAPHS, CJK_PUNCTUATION, FULLWIDTH_FORMS
 from pipelines.textnorm import simplified_sources, traditional_chars
 
 _GBK_SHIFT = re.compile(R.GBK_SHIFT_RUN)
@@ -38,6 +38,7 @@ _LATIN1_LEAD = re.compile("[\u00c2-\u00ef]")  # no Latin-1 run without one
 _ODD = re.compile(f"[{R.ODD_CHARS}]")
 _NON_ASCII_RUN = re.compile(rf"[^\x00-\x7f\s\u3000]{{{R.UTF8_AS_GBK_MIN_CHARS},}}")
 _CJK = re.compile(f"[{CJK_IDEOGRAPHS}]")
+_CJK_TEXT = re.compile(f"[{CJK_IDEOGRAPHS}{CJK_PUNCTUATION}{FULLWIDTH_FORMS}]")  # 〔2017〕: punctuation too
 _LOST = re.compile(R.LOST)
 _FFFD_RUN = re.compile("\ufffd{2,}")
 _FULLWIDTH_FORMS = frozenset(FULLWIDTH.values())
@@ -174,7 +175,7 @@ def _reread_latin1(run: str) -> str | None:
     # Only a reading into Chinese (or, whole, into pinyin letters: 態(tÃ i) is 態(tài)) is taken: a
     # European word's é or ï next to a space stays as written.
     pinyin = text == kept and all(c in PINYIN_LETTERS for c in kept if ord(c) > 0x7F)
-    if text == run or not (_CJK.search(kept) or pinyin) or _LATIN1.search(kept) or plausible(kept) < R.MIN_PLAUSIBLE \
+    if text == run or not (_CJK_TEXT.search(kept) or pinyin) or _LATIN1.search(kept) or plausible(kept) < R.MIN_PLAUSIBLE \
             or text.count("\ufffd") > len(kept) // 4 + 1:
         return None
     return text

@@ -30,9 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipelines.page import FetchedPage  # noqa: E402
+from tests.shared_material import SHARED  # noqa: E402
 
-PUBLIC = next((p for p in (ROOT.parent / "shared", Path("/work/shared")) if p.is_dir()), ROOT.parent / "shared") \
-    / "corpus" / "public-pages"
+PUBLIC = SHARED / "corpus" / "public-pages"
 
 
 def _seed_range(spec: str) -> range:

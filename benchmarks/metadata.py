@@ -18,10 +18,10 @@ from pathlib import Path
 
 from pipelines import decode, document
 from pipelines.metadata import extract_metadata
+from tests.shared_material import SHARED
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = next((p for p in (ROOT.parent / "shared", Path("/work/shared")) if p.is_dir()), ROOT.parent / "shared") \
-    / "corpus" / "public-pages"
+CORPUS = SHARED / "corpus" / "public-pages"
 
 
 def _per_page_ms(fn, trees: list, rounds: int) -> float:

@@ -39,8 +39,7 @@ from pipelines.report import build_report  # noqa: E402
 from pipelines.textnorm import normalize  # noqa: E402
 from tests.fixtureweb.common import Req  # noqa: E402
 from tests.fixtureweb.generated import GeneratedWeb, plan_for  # noqa: E402
-
-SHARED = next((p for p in (ROOT.parent / "shared", Path("/work/shared")) if p.is_dir()), ROOT.parent / "shared")
+from tests.shared_material import SHARED  # noqa: E402
 
 # --- the detector: independent of pipelines/ (it imports none of its rules) -------------------------
 

@@ -25,12 +25,11 @@ from pipelines import decode
 from pipelines.extract import extract_page_text
 from pipelines.page import FetchedPage
 from pipelines.report import build_report
+from tests.shared_material import SHARED
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "tests" / "gold"
-PUBLIC = Path(os.environ.get("GONGKAI_PUBLIC_PAGES", next(
-    (str(p) for p in (ROOT.parent / "shared/corpus/public-pages", Path("/work/shared/corpus/public-pages")) if p.is_dir()),
-    str(ROOT.parent / "shared/corpus/public-pages"))))
+PUBLIC = Path(os.environ.get("GONGKAI_PUBLIC_PAGES", SHARED / "corpus" / "public-pages"))
 CHROME_MARKERS = [
     "首页 >>", "首页>>", "当前位置", "现在位置", "您当前的位置", "字体：", "【打印", "打印本页", "关闭窗口", "【关闭",
     "分享到", "扫一扫", "上一篇", "下一篇", "今天是", "星期二", "网站标识码", "ICP", "主办单位", "主办：", "承办",

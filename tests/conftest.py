@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.fixtureweb import FixtureWeb, LoggedRequest
+from tests.shared_material import SHARED
 
 ROOT = Path(__file__).resolve().parent.parent
-# The workplace's shared material (seeds, real public pages) sits beside the checkout: ../shared.
-SHARED = next((p for p in (ROOT.parent / "shared", Path("/work/shared")) if p.is_dir()), ROOT.parent / "shared")
 
 
 def shared(rel: str) -> Path:

@@ -13,15 +13,14 @@ import random
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
+from ...shared_material import SHARED
 from ..common import stable_int
 from ..texts import report_plain_text
 from .garble import garble
 from .plan import PortalPlan, plan_for
 
-SEEDS_DIR = next((p for p in (Path(__file__).resolve().parents[3].parent / "shared" / "seeds",
-                              Path("/work/shared/seeds")) if p.is_dir()), Path("/work/shared/seeds"))
+SEEDS_DIR = SHARED / "seeds"
 # Real report texts as scraped; 000 (content-farm mojibake) and 001 (doc-share wrapper) carry their
 # site's noise and are used only on sites of that kind.
 _CLEAN_SEEDS = ("002_cfd0de9263bd219b.txt", "003_f0fa1c2612b109d1.txt", "004_f23864eff4c512cb.txt")

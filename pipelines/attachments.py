@@ -236,7 +236,7 @@ def _run_worker(body: bytes, media_type: str, timeout: float) -> dict:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(_PROJECT_ROOT), env.get("PYTHONPATH")) if p)
     env["PYTHONIOENCODING"] = "utf-8"
     # A temp file rather than a pipe: pdfminer seeks, and antiword/catdoc need a path anyway.
-    suffix = {rules.PDF: ".pdf", rules.DOCX: ".docx", rules.DOC: ".doc", rules.WPS: ".wps"}[media_type]
+    suffix = {rules.PDF: ".pdf", rules.DOCX: ".docx", rules.DOC: ".doc", rules.WPS: ".wps", rules.OFD: ".ofd"}[media_type]
     fd, path = tempfile.mkstemp(prefix="gongkai-att-", suffix=suffix)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -17,7 +17,7 @@ from pipelines.rules import statistics_labels as L
 from pipelines.statistics import parse_statistics
 from pipelines.stats_build import flat_cells
 from tests.conftest import SHARED
-from tests.fixtures import report_forms
+from tests.fixtures import ofd_files, report_forms
 
 # Seeds of each template, outside what the code was developed against (1–8).
 SEED_2019, SEED_2021 = 21, 23
@@ -112,14 +112,26 @@ def test_scan_with_ocr_off_needs_ocr(tmp_path, monkeypatch):
     assert result.warnings[-2:] == ["pdf: no text layer on 1 pages (1 images): needs OCR", "ocr: off"]
 
 
-def test_ofd_is_flagged_not_dropped():
+def test_an_ofd_attachment_is_read_into_text_and_statistics(tmp_path):
+    report = report_forms.make_report(7303)
+    path = tmp_path / "nb.ofd"
+    ofd_files.to_ofd(report, path)
+    result = extract_attachment_text(path.read_bytes(), "http://www.x.gov.cn/files/nb2023.ofd")
+    assert result.media_type == rules.OFD and result.text_source == "ofd" and result.warnings == []
+    assert report.title in result.text
+    stats, _ = parse_statistics(None, result.text, result.tables)
+    got = flat_cells(stats)
+    assert {k: got.get(k) for k in report.cells} == report.cells
+
+
+def test_a_broken_ofd_is_flagged_not_dropped():
     body = io.BytesIO()
     with zipfile.ZipFile(body, "w") as zf:
         zf.writestr("OFD.xml", "<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'/>")
         zf.writestr("Doc_0/Document.xml", "<ofd:Document/>")
     result = extract_attachment_text(body.getvalue(), "http://www.x.gov.cn/files/nb2023.ofd")
     assert result.media_type == rules.OFD and result.text == ""
-    assert result.warnings == [rules.OFD_WARNING]
+    assert len(result.warnings) == 1 and result.warnings[0].startswith("ofd: cannot read the document: ")
 
 
 def test_tables_present_but_not_read_is_a_warning():

@@ -34,7 +34,6 @@ NO_TEXT = "no-text"
 DOCSHARE_WRAPPER = "docshare-wrapper"  # a 天天文库-style wrapper removed
 DOCSHARE_CHUNKS = "docshare-chunks"  # numbered page chunks rejoined: maybe a partial preview
 MIRROR_PINYIN = "mirror-pinyin"  # a content-farm copy: pinyin annotations removed
-MIRROR_MOJIBAKE = "mirror-mojibake"  # GBK byte-shift runs re-decoded
 # Mojibake in any text a record is made of (pipelines/mojibake.py).
 MOJIBAKE_REPAIRED = "mojibake-repaired"  # runs read with the wrong table re-read
 MOJIBAKE_LOST = "mojibake-lost"  # U+FFFD / 锟斤拷: the bytes are gone, the characters removed

@@ -14,13 +14,5 @@ PINYIN_AFTER_CJK = rf"(?<=[{CJK_IDEOGRAPHS}A-Za-z])\((?=[a-z{_TONE}]*[{_TONE}])[
 # This many annotations make a text a converter's output (one could be a language note).
 MIN_PINYIN_ANNOTATIONS = 3
 
-# Mojibake run: the decoder's stand-in for the lone byte ('?' or U+FFFD), then the misread
-# characters, ending at the ASCII byte where the reading fell back into step (a GBK trail byte
-# 0x40-0x7E shows up as an ASCII letter or sign).
-MOJIBAKE_RUN = r"[?\ufffd]((?:[^\x00-\x7f]|[,:;!()]){1,60}?[\x40-\x7e])"
-# Lead bytes tried for the lost byte, likeliest first: 0xA1 starts 　 。 、 “ ” 《 》 — the
-# characters a paragraph or sentence starts/ends with — 0xA3 the full-width ASCII forms.
-LEAD_BYTES = [0xA1, 0xA3] + [b for b in range(0x81, 0xFF) if b not in (0xA1, 0xA3)]
-
 # ASCII punctuation the mirror folded from full width, restored next to CJK text.
 FULLWIDTH = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}

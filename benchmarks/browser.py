@@ -43,9 +43,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.discovery import parse_seeds  # noqa: E402
+from pipelines import memory  # noqa: E402
 from tests.fixtureweb.generated import GeneratedWeb  # noqa: E402
 
-_PAGE = os.sysconf("SC_PAGE_SIZE")
 SAMPLE_SECONDS = 0.05
 
 
@@ -68,27 +68,16 @@ def _kind(cmdline: str) -> str:
 
 
 def family(root: int) -> list[tuple[int, int, int, str, str]]:
-    """(pid, rss, pss, kind, command line) of `root` and every live descendant, from /proc."""
-    children: dict[int, list[int]] = defaultdict(list)
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                raw = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            children[int(raw[raw.rindex(")") + 2:].split()[1])].append(int(entry))
-    out, stack = [], [root]
-    while stack:
-        pid = stack.pop()
-        stack.extend(children.get(pid, []))
+    """(pid, rss, pss, kind, command line) of `root` and every live descendant: the crawl's own
+    family reading (pipelines/memory.py), with each member's PSS beside its RSS."""
+    out = []
+    for member in memory.family(root):
         try:
-            rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
-            pss = next((int(line.split()[1]) * 1024 for line in Path(f"/proc/{pid}/smaps_rollup").read_text()
-                        .splitlines() if line.startswith("Pss:")), 0)
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+            pss = next((int(line.split()[1]) * 1024 for line in Path(f"/proc/{member.pid}/smaps_rollup")
+                        .read_text().splitlines() if line.startswith("Pss:")), 0)
         except OSError:
             continue  # exited while we looked
-        out.append((pid, rss, pss, _kind(cmd), cmd[:200]))
+        out.append((member.pid, member.rss, pss, _kind(member.cmdline), member.cmdline[:200]))
     return out
 
 

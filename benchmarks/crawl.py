@@ -42,6 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.extraction_cpu import per_page_ms  # noqa: E402
 from benchmarks.latency_proxy import LatencyProxy  # noqa: E402
 from tests.conftest import FAST, proxy_env  # noqa: E402
 from tests.fixtureweb import FixtureWeb  # noqa: E402
@@ -187,15 +188,7 @@ def cpu_per_report_page(pages: list, repeats: int = 3) -> dict[str, float]:
     def bare_trafilatura(page) -> None:
         trafilatura.extract(page.body, url=page.url, include_tables=True)
 
-    best: dict[str, float] = {}
-    for _ in range(repeats):
-        for name, fn in (("gongkai build_report", gongkai), ("trafilatura.extract", bare_trafilatura)):
-            t0 = time.process_time()
-            for page in pages:
-                fn(page)
-            ms = 1000 * (time.process_time() - t0) / max(len(pages), 1)
-            best[name] = min(best.get(name, ms), ms)
-    return best
+    return per_page_ms({"gongkai build_report": gongkai, "trafilatura.extract": bare_trafilatura}, pages, repeats)
 
 
 @contextlib.contextmanager

@@ -301,29 +301,12 @@ def test_worker_without_a_job_says_so(tmp_path):
 def two_worker_recrawl(tmp_path_factory) -> dict:
     """Two `--workers 2` crawls into one job directory, the web changed between them as in
     tests/test_recrawl.py (one report changed, one clocked, one 404, one unlinked, 304s on one host)."""
-    from tests.archive_helpers import read_jsonl
     from tests.archive_helpers import run_crawl as crawl_ok
-    from tests.fixtureweb import FixtureWeb
-    from tests.fixtureweb.recrawl import Recrawl
-    from tests.test_recrawl import _changed_phrase, _pick
+    from tests.test_recrawl import recrawl_scenario
 
-    out = tmp_path_factory.mktemp("dist-recrawl") / "job"
-    with FixtureWeb() as web:
-        recrawl = Recrawl(web)
-        recrawl.validators("www.hyq.gov.cn")
-        crawl_ok(web, out, "--workers", "2", timeout=300)
-        first = {r["url"]: r for r in read_jsonl(out / "reports.jsonl")}
-        changed, removed, unlinked = _pick("www.qhq.gov.cn", 3)
-        clocked = _pick("www.slx.gov.cn")[0]
-        phrase = _changed_phrase(first[changed])
-        recrawl.change(changed, phrase, phrase[::-1])
-        recrawl.clock(clocked)
-        recrawl.remove(removed)
-        recrawl.unlink(unlinked)
-        web.reset()
-        second = crawl_ok(web, out, "--workers", "2", timeout=300)
-        return {"out": out, "first": first, "changed": changed, "removed": removed, "unlinked": unlinked,
-                "clocked": clocked, "not_modified": recrawl.not_modified, "stdout": second.stdout}
+    job = recrawl_scenario(tmp_path_factory.mktemp("dist-recrawl") / "job",
+                           lambda web, out: crawl_ok(web, out, "--workers", "2", timeout=300))
+    return {**job, "stdout": job["second"].stdout}
 
 
 def test_a_two_worker_recrawl_revisits_and_logs_changes_as_one_process_does(two_worker_recrawl):

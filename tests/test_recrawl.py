@@ -8,6 +8,7 @@ host starts answering conditional requests with 304.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -36,13 +37,13 @@ def _changed_phrase(record: dict) -> str:
     raise AssertionError(f"no phrase to change in {record['url']}")
 
 
-@pytest.fixture(scope="module")
-def job(tmp_path_factory) -> dict:
-    out = tmp_path_factory.mktemp("recrawl") / "job"
+def recrawl_scenario(out: Path, crawl: Callable[[FixtureWeb, Path], object]) -> dict:
+    """Two crawls of the fixture web into `out` (`crawl(web, out)` runs one and returns its result),
+    the web changed between them as the module docstring says; what changed, and the second result."""
     with FixtureWeb() as web:
         recrawl = Recrawl(web)
         recrawl.validators("www.hyq.gov.cn")  # from the start: the first crawl stores the ETags
-        run_crawl(web, out)
+        crawl(web, out)
         first = {r["url"]: r for r in read_jsonl(out / "reports.jsonl")}
         changed, removed, unlinked = _pick("www.qhq.gov.cn", 3)
         clocked = _pick("www.slx.gov.cn")[0]
@@ -52,9 +53,14 @@ def job(tmp_path_factory) -> dict:
         recrawl.remove(removed)
         recrawl.unlink(unlinked)
         web.reset()
-        run_crawl(web, out)
+        second = crawl(web, out)
         return {"out": out, "first": first, "changed": changed, "removed": removed, "unlinked": unlinked,
-                "clocked": clocked, "not_modified": recrawl.not_modified}
+                "clocked": clocked, "not_modified": recrawl.not_modified, "second": second}
+
+
+@pytest.fixture(scope="module")
+def job(tmp_path_factory) -> dict:
+    return recrawl_scenario(tmp_path_factory.mktemp("recrawl") / "job", run_crawl)
 
 
 def _state(out: Path) -> sqlite3.Connection:

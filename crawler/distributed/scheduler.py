@@ -58,34 +58,27 @@ return 1
 """
 
 # A dead worker's in-flight requests back into the queue; RENAME first, so only one worker does it.
-_REQUEUE = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('RENAME', KEYS[1], KEYS[2])
-local entries = redis.call('HVALS', KEYS[2])
-for _, entry in ipairs(entries) do
-  local cut = string.find(entry, ' ', 1, true)
-  redis.call('ZADD', KEYS[3], string.sub(entry, 1, cut - 1), string.sub(entry, cut + 1))
+# One Lua function for both scripts below (entries are "score request").
+_GIVE_BACK = """
+local function give_back(inflight, moving, queue)
+  if redis.call('EXISTS', inflight) == 0 then return 0 end
+  redis.call('RENAME', inflight, moving)
+  local entries = redis.call('HVALS', moving)
+  for _, entry in ipairs(entries) do
+    local cut = string.find(entry, ' ', 1, true)
+    redis.call('ZADD', queue, string.sub(entry, 1, cut - 1), string.sub(entry, cut + 1))
+  end
+  redis.call('DEL', moving)
+  return #entries
 end
-redis.call('DEL', KEYS[2])
-return #entries
 """
-
+_REQUEUE = _GIVE_BACK + "return give_back(KEYS[1], KEYS[2], KEYS[3])\n"
 
 # A worker taken for dead: only if its heartbeat is still gone (checked in the same step, so a beat
 # that arrives meanwhile wins), its in-flight requests back to the queue and its name off the job.
-_REAP = """
+_REAP = _GIVE_BACK + """
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
-local n = 0
-if redis.call('EXISTS', KEYS[2]) == 1 then
-  redis.call('RENAME', KEYS[2], KEYS[3])
-  local entries = redis.call('HVALS', KEYS[3])
-  for _, entry in ipairs(entries) do
-    local cut = string.find(entry, ' ', 1, true)
-    redis.call('ZADD', KEYS[4], string.sub(entry, 1, cut - 1), string.sub(entry, cut + 1))
-  end
-  redis.call('DEL', KEYS[3])
-  n = #entries
-end
+local n = give_back(KEYS[2], KEYS[3], KEYS[4])
 redis.call('SREM', KEYS[5], ARGV[1])
 redis.call('SREM', KEYS[6], ARGV[1])
 return n

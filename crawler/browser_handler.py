@@ -18,7 +18,10 @@ scrapy-playwright's handler, changed in three ways (docs/javascript.md):
 3. **Bounded memory.** A context serves GONGKAI_BROWSER_PAGES_PER_CONTEXT pages and is then closed
    once its pages are done (a new one takes over) — with the whole browser when no page is open, so
    a long crawl does not accumulate a renderer's heap; PLAYWRIGHT_MAX_CONTEXTS and
-   PLAYWRIGHT_MAX_PAGES_PER_CONTEXT bound what is open at once.
+   PLAYWRIGHT_MAX_PAGES_PER_CONTEXT bound what is open at once. With GONGKAI_BROWSER_SINGLE_PROCESS
+   chromium renders in its browser process (no renderer of its own: the two shared most of their
+   pages, and RSS counts those twice): each context generation is then a browser of its own, a
+   persistent context in a fresh profile directory, closed with its context.
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ import asyncio
 import contextvars
 import logging
 import os
+import shutil
 import socket
+import tempfile
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
@@ -102,7 +107,12 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         options = dict(self.config.launch_options)
         options["proxy"] = {"server": dead_proxy}
         options["args"] = [*options.get("args", []), *rules.NO_NETWORK_ARGS]
+        self.single_process = settings.getbool("GONGKAI_BROWSER_SINGLE_PROCESS")
+        if self.single_process:
+            options["args"] = [*options["args"], *rules.SINGLE_PROCESS_ARGS]
         self.config.launch_options = options
+        # Single process: each generation's profile directory (removed when the crawl closes).
+        self._profiles = tempfile.mkdtemp(prefix="gongkai-chromium-") if self.single_process else None
         self.skip_types = set(settings.getlist("GONGKAI_BROWSER_SKIP_RESOURCE_TYPES"))
         self.pages_per_context = max(1, settings.getint("GONGKAI_BROWSER_PAGES_PER_CONTEXT"))
         self.idle_seconds = settings.getfloat("GONGKAI_BROWSER_IDLE_SECONDS")
@@ -175,6 +185,8 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
             self._idle_timer.cancel()
         await super().close()
         self._dead_socket.close()
+        if self._profiles:
+            shutil.rmtree(self._profiles, ignore_errors=True)
 
     # -- pages: context generations ---------------------------------------------------------------
     async def _download_request(self, request: Request, spider: Any = None) -> Response:
@@ -197,12 +209,13 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
                     self.stats.inc_value("gongkai/browser/restarts")
                     await self._restart_browser()
                 elif wrapper is not None:
-                    self.stats.inc_value("gongkai/browser/contexts_recycled")
+                    # Single process: the context is its browser, and closes with it.
+                    self.stats.inc_value("gongkai/browser/" + ("restarts" if wrapper.persistent else "contexts_recycled"))
                     await self._close_context(wrapper.context)
         self._served += 1
         name = f"render-{self._generation}"
         request.meta["playwright_context"] = name
-        request.meta.setdefault("playwright_context_kwargs", dict(rules.CONTEXT_OPTIONS))
+        request.meta.setdefault("playwright_context_kwargs", self._context_kwargs(name))
         self._open_pages[name] = self._open_pages.get(name, 0) + 1
         token = _RENDERING.set(request)
         try:
@@ -214,6 +227,17 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
                 page.once("close", lambda *_: self._page_done(name))
             else:
                 self._page_done(name)
+
+    def _context_kwargs(self, name: str) -> dict:
+        """A context's options; single process: a persistent context (a browser of its own: chromium
+        in --single-process cannot open a second, off-the-record context) in a profile of its own."""
+        if not self.single_process:
+            return dict(rules.CONTEXT_OPTIONS)
+        for old in os.listdir(self._profiles):  # generations whose browser has closed
+            if old not in self.context_wrappers:
+                shutil.rmtree(os.path.join(self._profiles, old), ignore_errors=True)
+        profile = os.path.join(self._profiles, name)
+        return {**self.config.launch_options, **rules.CONTEXT_OPTIONS, "user_data_dir": profile}
 
     def _page_done(self, name: str) -> None:
         self._open_pages[name] = max(0, self._open_pages.get(name, 0) - 1)
@@ -254,7 +278,7 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         that outlived its pages) can grow with caches over a long crawl.
         Checked and closed in one step of the loop, so no render can start in between; the next
         pages get a context name of their own (a late close event of an old context pops its name)."""
-        if not self.max_browser_rss or "browser" not in self.__dict__:
+        if not self.max_browser_rss or ("browser" not in self.__dict__ and not self.context_wrappers):
             return
         rss = self._chromium_rss()
         self.stats.max_value("gongkai/browser/max_rss_mb", rss // 2 ** 20)

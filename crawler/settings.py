@@ -225,6 +225,9 @@ GONGKAI_BROWSER_IDLE_SECONDS = 20.0
 # and the next render launches a fresh one (0: never). A guard: measured, the browser process stays
 # near 113 MB over 165 renders (benchmarks/browser.py, seeds 1000-1039).
 GONGKAI_BROWSER_MAX_RSS_MB = 200
+# Chromium renders in its browser process, no renderer process (crawler/browser_handler.py): the family
+# held 80 MB less resident per render (benchmarks/browser.py); each context is then a browser of its own.
+GONGKAI_BROWSER_SINGLE_PROCESS = True
 # The crawl's process family (crawler, extraction workers, driver, chromium, LibreOffice) is kept
 # under this many MB resident where it can be: before a child starts LibreOffice (~220 MB) it waits
 # for room, the idle browser is closed for it and relaunched after (pipelines/memory.py; 0: off).

@@ -43,18 +43,22 @@ def _children() -> dict[int, list[int]]:
 
 
 def family(root: int) -> list[Member]:
-    """`root` and every live descendant, with resident bytes and command line."""
+    """`root` and every live descendant, with resident bytes and command line. A child that reads
+    exactly as its parent (same command line, same memory to the page) is its parent's address
+    space still — vfork'd for a subprocess, before its exec — and is not counted a second time."""
     children = _children()
-    out, stack = [], [root]
+    out, stack = [], [(root, None)]
     while stack:
-        pid = stack.pop()
-        stack.extend(children.get(pid, []))
+        pid, parent = stack.pop()
         try:
-            rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
+            statm = Path(f"/proc/{pid}/statm").read_text()
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+            rss = int(statm.split()[1]) * _PAGE
         except (OSError, IndexError, ValueError):
             continue
-        out.append(Member(pid, rss, cmd))
+        stack.extend((child, (statm, cmd)) for child in children.get(pid, []))
+        if parent != (statm, cmd):
+            out.append(Member(pid, rss, cmd))
     return out
 
 

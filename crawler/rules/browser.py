@@ -51,6 +51,9 @@ DROPPED_RESPONSE_HEADERS = frozenset({"content-encoding", "content-length", "tra
 NO_NETWORK_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-bypass-list=<-loopback>"]
 # Every rendering context: service workers would fetch outside the page's routing.
 CONTEXT_OPTIONS = {"service_workers": "block"}
+# GONGKAI_BROWSER_SINGLE_PROCESS: chromium renders in its browser process (Debian's headless shell
+# supports it for persistent contexts only; a second browser context crashes it).
+SINGLE_PROCESS_ARGS = ["--single-process"]
 
 # --- pager clicks on a rendered list (crawler/browser.py: render_states) --------------------------
 # A control whose whole text (or title / aria-label) is one of these moves a list to its next page.

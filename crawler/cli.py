@@ -6,6 +6,8 @@
     gongkai stats DIR --out FILE          template statistics as tidy rows (CSV or Parquet)
     gongkai index DIR                     sorted CDXJ index of DIR's WARCs → DIR/index.cdxj
     gongkai export-wacz DIR               the crawl as a WACZ package → DIR/<name>.wacz
+    gongkai worker --redis URL --out DIR  join a distributed crawl (`crawl --workers N [--redis URL]`)
+    gongkai merge DIR [WORKER_DIR...]     merge a distributed crawl's worker directories into DIR
 
 Exit codes: 0 done; 1 done but with damage, a crawl that did not finish cleanly, or a crawl whose
 every start URL failed; 2 usage error (checked before anything is created or fetched).
@@ -123,10 +125,13 @@ def _crawl(args: argparse.Namespace) -> int:
     out = check_writable_dir(args.out)
     overrides = parse_set(args.set)
     level = args.log_level or ("WARNING" if args.quiet else "DEBUG" if args.verbose else "INFO")
-    if args.workers > 1:  # crawler/distributed/: a private redis-server, N worker processes, one merged job
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: at least 1")
+    if args.workers > 1 or args.redis:  # crawler/distributed/: N worker processes on one Redis, one merged job
         from crawler.distributed.run import run_crawl
 
-        return run_crawl(urls, out, args.workers, overrides=[f"{n}={v}" for n, v in overrides], log_level=level)
+        return run_crawl(urls, out, args.workers, overrides=[f"{n}={v}" for n, v in overrides], log_level=level,
+                         redis_url=args.redis)
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.crawler import CrawlerProcess
@@ -172,6 +177,25 @@ def _worker(args: argparse.Namespace) -> int:
     overrides = [f"{n}={v}" for n, v in parse_set(args.set)]
     return run_worker(args.redis, check_writable_dir(args.out), job=args.job, name=args.name, overrides=overrides,
                       log_level=args.log_level)
+
+
+def _merge(args: argparse.Namespace) -> int:
+    out = check_writable_dir(args.dir)
+    for path in args.workers:
+        check_existing_dir(path)
+    from crawler.distributed.merge import MergeError, import_workers, last_run, merge_job
+    from crawler.distributed.run import print_merged
+
+    try:
+        run = import_workers(out, args.workers) if args.workers else args.run or last_run(out)
+        if args.run and run != args.run:
+            raise UsageError(f"--run {args.run}, but the worker directories are of run {run}")
+    except MergeError as exc:
+        raise UsageError(str(exc)) from None
+    merged = merge_job(out, run)
+    if not merged["workers"]:
+        raise UsageError(f"{out}: no worker directory of run {run}")
+    return 0 if print_merged(out, merged) else 1
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -288,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, help="Scrapy log level (default INFO)")
     crawl.add_argument("--workers", type=int, default=1, metavar="N",
                        help="N worker processes sharing one queue through a local redis-server (crawler/distributed/)")
+    crawl.add_argument("--redis", metavar="URL",
+                       help="share the crawl through this Redis (redis://host:port/0) instead of a private one, "
+                            "so workers on other machines can join (`gongkai worker`)")
     crawl.set_defaults(func=_crawl)
 
     worker = sub.add_parser("worker", help="join a distributed crawl running on a Redis server")
@@ -298,6 +325,16 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a setting (crawler/settings.py)")
     worker.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS, default="INFO")
     worker.set_defaults(func=_worker)
+
+    merge = sub.add_parser("merge", help="merge a distributed crawl's worker directories (copied from other machines)",
+                           description="Bring worker directories into the job directory DIR and merge the run "
+                                       "again: reports.jsonl, state.sqlite, changes/, warc/, index.cdxj. The same "
+                                       "directories give the same files, however often it is run.")
+    merge.add_argument("dir", type=Path, help="the coordinator's job directory (gongkai crawl --out DIR)")
+    merge.add_argument("workers", nargs="*", type=Path,
+                       help="a worker's --out directory or one of its workers/NAME/ directories, copied here")
+    merge.add_argument("--run", help="the distributed run (Redis job id) to merge, when DIR holds several")
+    merge.set_defaults(func=_merge)
 
     _dir_command(sub, "report", _report, "write the crawl report DIR/report.html",
                  "crawl directory", "HTML file to write (default DIR/report.html)")

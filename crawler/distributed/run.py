@@ -12,7 +12,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from crawler.distributed.merge import WORKERS_DIR, merge_job
+from crawler.distributed.merge import WORKERS_DIR, merge_job, write_worker_file
 from crawler.distributed.redis_server import LocalRedis, RedisUnavailable, die_with_parent
 from crawler.distributed.scheduler import JobKeys
 from crawler.distributed.state_merge import seed_workers
@@ -87,6 +87,10 @@ def run_worker(redis_url: str, out: Path, *, job: str | None, name: str | None, 
     job, urls = find_job(redis_url, job)
     name = name or f"{socket.gethostname()}-{os.getpid()}"
     worker_out = out / WORKERS_DIR / name
+    # The job's state, corpus and WARCs so far, from DIR (on another machine: a copy of the job
+    # directory, or nothing): this crawl then asks conditionally and writes revisits.
+    seed_workers(out, [worker_out])
+    write_worker_file(worker_out, job, name)
     settings = get_project_settings()
     for key, value in WORKER_SETTINGS.items():
         settings.set(key, value, priority="cmdline")
@@ -126,6 +130,12 @@ def run_crawl(urls: list[str], out: Path, workers: int, *, overrides: list[str],
             return 2
         redis_url = local.url
         print(f"gongkai: redis-server pid {local.pid} on {redis_url} (stopped when the crawl ends)", file=sys.stderr)
+    else:
+        try:
+            _redis(redis_url).ping()
+        except Exception as exc:
+            print(f"gongkai: cannot reach the Redis at {redis_url}: {exc}", file=sys.stderr)
+            return 2
     procs: list[subprocess.Popen] = []
     job = None
 
@@ -137,9 +147,11 @@ def run_crawl(urls: list[str], out: Path, workers: int, *, overrides: list[str],
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         job = register_job(redis_url, urls)
+        if local is None:  # a Redis other machines can reach: say how they join
+            print(f"gongkai: run {job} on {redis_url}; another machine joins it with "
+                  f"`gongkai worker --redis {redis_url} --job {job} --out DIR`, then `gongkai merge {out} DIR`",
+                  file=sys.stderr)
         names = [f"w{n}" for n in range(1, workers + 1)]
-        # The job's state, corpus and WARCs so far: each worker's next crawl starts from all of them.
-        seed_workers(out, [out / WORKERS_DIR / name for name in names])
         per_worker = max(1, (len(os.sched_getaffinity(0)) + workers - 1) // workers)
         base = [sys.executable, "-m", "crawler.cli", "worker", "--redis", redis_url, "--out", str(out),
                 "--job", job, "--log-level", log_level, "--set", f"GONGKAI_EXTRACT_WORKERS={per_worker}"]
@@ -161,8 +173,15 @@ def run_crawl(urls: list[str], out: Path, workers: int, *, overrides: list[str],
                 logger.warning("Could not clear job %s: %s", job, exc)
         if local is not None:
             local.stop()
-    merged = merge_job(out, names)
-    print(f"gongkai: {workers} workers ({', '.join(f'w{n}: exit {c}' for n, c in enumerate(codes, 1))}); "
+    merged = merge_job(out, job)
+    print(f"gongkai: {workers} workers ({', '.join(f'w{n}: exit {c}' for n, c in enumerate(codes, 1))}); run {job}")
+    ok = print_merged(out, merged)
+    return 0 if all(c == 0 for c in codes) and ok else 1
+
+
+def print_merged(out: Path, merged: dict) -> bool:
+    """What a merge made, for the user; False if a WARC was damaged."""
+    print(f"gongkai: merged {len(merged['workers'])} worker directories ({', '.join(merged['workers'])}): "
           f"{merged['reports']} reports, {merged['warcs']} WARC files, {merged['index_lines']} index lines; "
           f"output in {out}/ (reports.jsonl, warc/, index.cdxj, workers/)")
     if merged["state"]:
@@ -171,4 +190,4 @@ def run_crawl(urls: list[str], out: Path, workers: int, *, overrides: list[str],
               f"(state.sqlite, changes/{merged['state']['crawl_id']}.jsonl)")
     for d in merged["damage"]:
         print(f"gongkai: damaged WARC {d.warc_file} at offset {d.offset}: {d.reason}", file=sys.stderr)
-    return 0 if all(c == 0 for c in codes) and not merged["damage"] else 1
+    return not merged["damage"]

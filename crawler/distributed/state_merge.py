@@ -3,20 +3,25 @@
 Each worker keeps archive/state.py's store in its own DIR/workers/<name>/ (no two processes write
 one SQLite file). So that the job's next crawl (`gongkai crawl … --out DIR --workers N` again) asks
 conditional requests, writes revisits and logs changes as a one-process re-crawl does — whichever
-worker fetched a URL last time — the coordinator:
+worker fetched a URL last time:
 
-- before the workers start (`seed_workers`): gives every worker a copy of DIR/state.sqlite and of
-  DIR/reports.jsonl, and links every WARC of DIR/warc/ into its warc/ (a revisit's full record and
-  a 304's stored body are read from there);
-- after they stop (`merge_states`): writes DIR/state.sqlite again — the seed's rows, then each
-  worker's new rows (captures and views after the seed's last id, oldest first; pages, fulls and
-  reports where a worker saw them last) — as one crawl of the job, under the earliest worker's crawl
-  id; DIR/changes/<crawl id>.jsonl — the workers' new/changed/unchanged lines (one per URL), and the
+- before it starts (`seed_workers`, run by each worker for itself): a worker gets a copy of
+  DIR/state.sqlite and of DIR/reports.jsonl, and a link to every WARC of DIR/warc/ in its warc/ (a
+  revisit's full record and a 304's stored body are read from there). A worker on another machine
+  gets them from its own --out DIR: a copy of the job directory, or nothing (it then fetches in full);
+- at the merge (`merge_states`, `merge_corpus`): the base is DIR as it was before the run's first
+  merge (`merge_base`, kept in DIR/.merge-base/); DIR/state.sqlite is written again — the base's
+  rows, then each worker's rows of the crawl it ran (captures and views, oldest first; pages, fulls
+  and reports where a worker saw them last) — as one crawl of the job, under the earliest worker's
+  crawl id; DIR/changes/<crawl id>.jsonl — one new/changed/unchanged line per URL, judged against
+  the base (a worker that started without the job's state calls every report new), and the
   removals decided once, over the whole job (a worker alone would call every report the other
-  worker found "removed"); and DIR/reports.jsonl — the seed's lines, then a line per report that is
+  worker found "removed"); and DIR/reports.jsonl — the base's lines, then a line per report that is
   new or changed against its last line (archive/record_digest.py), sorted by URL.
 
-Deterministic: the same worker directories give the same files, whatever order the workers ended in.
+Deterministic and idempotent: the same worker directories give the same files, whatever order the
+workers ended in, and merging again with one more worker directory (from another machine) gives
+what one merge of all of them gives.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import sqlite3
 from pathlib import Path
 
 from archive.record_digest import record_digest
-from archive.state import STATE_FILE, CrawlState, now_iso
+from archive.state import STATE_FILE, CrawlState
 
 _TABLES = ("crawls", "pages", "fulls", "captures", "reports", "views")
 
@@ -62,8 +67,37 @@ def seed_workers(out: Path, workers: list[Path]) -> None:
                     _link(path, worker / "warc" / path.name)
 
 
-def _last_id(db: sqlite3.Connection, table: str, column: str) -> int:
-    return db.execute(f"SELECT COALESCE(MAX({column}), 0) FROM {table}").fetchone()[0]
+BASE_DIR = ".merge-base"  # the job directory as it was before a distributed run's first merge
+
+
+def merge_base(out: Path, run: str, workers: list[Path]) -> Path:
+    """DIR/.merge-base/: state.sqlite, reports.jsonl and the change log of a resumed crawl as they
+    were before the first merge of the distributed run `run` (its Redis job id) — taken then, kept
+    for every later merge of the same run, so merging again (a remote worker's directory brought in
+    later) starts from the same base and gives the same files."""
+    base = out / BASE_DIR
+    marker = base / "run"
+    if marker.exists() and marker.read_text(encoding="utf-8").strip() == run:
+        return base
+    ids = {row["crawl_id"] for _, row in _runs(workers, _base_finished(out))}
+    tmp = out / f"{BASE_DIR}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "changes").mkdir(parents=True)
+    if (out / STATE_FILE).exists():  # sqlite's backup: consistent even if a WAL is beside it
+        src, dst = sqlite3.connect(out / STATE_FILE), sqlite3.connect(tmp / STATE_FILE)
+        src.backup(dst)
+        src.close()
+        dst.close()
+    if (out / "reports.jsonl").exists():
+        shutil.copy2(out / "reports.jsonl", tmp / "reports.jsonl")
+    for crawl_id in ids:  # a resumed crawl's log so far
+        if (out / "changes" / f"{crawl_id}.jsonl").exists():
+            shutil.copy2(out / "changes" / f"{crawl_id}.jsonl", tmp / "changes" / f"{crawl_id}.jsonl")
+    marker = tmp / "run"
+    marker.write_text(run, encoding="utf-8")
+    shutil.rmtree(base, ignore_errors=True)
+    tmp.rename(base)
+    return base
 
 
 def _removal_reason(captures: list[sqlite3.Row]) -> str:
@@ -73,54 +107,73 @@ def _removal_reason(captures: list[sqlite3.Row]) -> str:
     return f"http_{status}" if status >= 400 else "not_a_report"
 
 
-def merge_states(out: Path, workers: list[Path]) -> dict | None:
-    """DIR/state.sqlite and DIR/changes/<crawl id>.jsonl from the seed and `workers`; what was merged."""
-    found = [w for w in workers if (w / STATE_FILE).exists()]
-    if not found:
+def _runs(workers: list[Path], base_finished: set[str]) -> list[tuple[Path, dict]]:
+    """(worker, the crawl it ran this time) for every worker that ran one: its last crawl row, unless
+    that is a crawl the base already holds as finished (a worker that died before it began)."""
+    runs = []
+    for worker in workers:
+        if not (worker / STATE_FILE).exists():
+            continue
+        wdb = sqlite3.connect(worker / STATE_FILE)
+        wdb.row_factory = sqlite3.Row
+        row = wdb.execute("SELECT * FROM crawls ORDER BY crawl_id DESC LIMIT 1").fetchone()
+        wdb.close()
+        if row is not None and row["crawl_id"] not in base_finished:
+            runs.append((worker, dict(row)))
+    return runs
+
+
+def _base_finished(base: Path) -> set[str]:
+    if not (base / STATE_FILE).exists():
+        return set()
+    db = sqlite3.connect(base / STATE_FILE)
+    try:
+        return {r[0] for r in db.execute("SELECT crawl_id FROM crawls WHERE finished_at IS NOT NULL")}
+    finally:
+        db.close()
+
+
+def merge_states(out: Path, workers: list[Path], base: Path) -> dict | None:
+    """DIR/state.sqlite and DIR/changes/<crawl id>.jsonl from the base (merge_base) and what
+    `workers` did; what was merged. The same worker directories give the same files, in whatever
+    order the workers ended and however often it is run."""
+    runs = _runs(workers, _base_finished(base))
+    if not runs:
         return None
-    base_path = out / STATE_FILE
+    ids = sorted({r["crawl_id"] for _, r in runs})
+    job_id = ids[0]
+    previous = (base / "merged").read_text(encoding="utf-8").strip() if (base / "merged").exists() else None
     tmp_dir = out / ".state-merge"
     shutil.rmtree(tmp_dir, ignore_errors=True)
     CrawlState(tmp_dir).close()  # the schema, as archive/state.py makes it today
     db = sqlite3.connect(tmp_dir / STATE_FILE)
     db.row_factory = sqlite3.Row
-    base_captures = base_views = 0
-    if base_path.exists():
-        db.execute("ATTACH DATABASE ? AS base", (str(base_path),))
+    marks = ",".join("?" * len(ids))
+    if (base / STATE_FILE).exists():
+        db.execute("ATTACH DATABASE ? AS base", (str(base / STATE_FILE),))
         for table in _TABLES:
             db.execute(f"INSERT INTO main.{table} SELECT * FROM base.{table}")
-        base_captures, base_views = _last_id(db, "base.captures", "id"), _last_id(db, "base.views", "rowid")
         db.commit()
         db.execute("DETACH DATABASE base")
-    runs = []  # (worker, its crawl row) for the crawl each worker ran this time
-    for worker in found:
-        wdb = sqlite3.connect(worker / STATE_FILE)
-        wdb.row_factory = sqlite3.Row
-        row = wdb.execute("SELECT * FROM crawls ORDER BY crawl_id DESC LIMIT 1").fetchone()
-        wdb.close()
-        if row is not None:
-            runs.append((worker, dict(row)))
-    if not runs:
-        db.close()
-        return None
-    ids = sorted({r["crawl_id"] for _, r in runs})
-    job_id = ids[0]
+        for table in ("crawls", "captures", "views"):  # a resumed crawl: the workers hold it whole
+            db.execute(f"DELETE FROM {table} WHERE crawl_id IN ({marks})", ids)
+    # What the job knew of each report before this crawl: the workers' change lines are judged on it
+    # (a worker that started without the job's state calls every report new).
+    before = {r["url"]: dict(r) for r in db.execute("SELECT url, text_digest, removed_at, last_crawl FROM reports")}
     finished = [r for _, r in runs if r["reason"] == "finished"]
-    marks = ",".join("?" * len(ids))
-    db.execute(f"DELETE FROM crawls WHERE crawl_id IN ({marks})", ids)
+    finished_at = max(r["finished_at"] for r in finished) if finished else None
     db.execute("INSERT INTO crawls (crawl_id, started_at, finished_at, reason, runs) VALUES (?, ?, ?, ?, ?)",
-               (job_id, min(r["started_at"] for _, r in runs),
-                max(r["finished_at"] for r in finished) if finished else None,
+               (job_id, min(r["started_at"] for _, r in runs), finished_at,
                 "finished" if finished else None, max(r["runs"] for _, r in runs)))
     db.commit()
-    new_captures, new_views = [], []
+    captures, views = set(), set()  # sets: seeded copies of a resumed crawl's rows are one row
     for worker, _ in runs:
         db.execute("ATTACH DATABASE ? AS w", (str(worker / STATE_FILE),))
-        new_captures += [(r["fetched_at"], worker.name, r["id"], tuple(r)[2:]) for r in db.execute(
-            "SELECT id, crawl_id, url, fetched_at, status, kind, payload_digest, warc_file, warc_offset, "
-            "warc_record_id, request_fp FROM w.captures WHERE id > ?", (base_captures,))]
-        new_views += [(r["fetched_at"], worker.name, r["rowid"], (r["url"], r["fetched_at"], r["views"])) for r in db.execute(
-            "SELECT rowid, url, fetched_at, views FROM w.views WHERE rowid > ?", (base_views,))]
+        captures |= {tuple(r) for r in db.execute(
+            "SELECT url, fetched_at, status, kind, payload_digest, warc_file, warc_offset, warc_record_id, "
+            f"request_fp FROM w.captures WHERE crawl_id IN ({marks})", ids)}
+        views |= {tuple(r) for r in db.execute(
+            f"SELECT url, fetched_at, views FROM w.views WHERE crawl_id IN ({marks})", ids)}
         # Where this worker saw a URL last (a later sighting by another worker wins below).
         for r in db.execute(f"SELECT * FROM w.pages WHERE last_crawl IN ({marks})", ids):
             db.execute("""INSERT INTO main.pages VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET
@@ -141,27 +194,34 @@ def merge_states(out: Path, workers: list[Path]) -> dict | None:
                        (r["url"], r["text_digest"], r["first_seen"], r["last_seen"], job_id))
         db.commit()
         db.execute("DETACH DATABASE w")
-    for *_, values in sorted(new_captures):
+    for values in sorted(captures, key=_order):
         db.execute("INSERT INTO captures (crawl_id, url, fetched_at, status, kind, payload_digest, warc_file, "
                    "warc_offset, warc_record_id, request_fp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    (job_id, *values))
-    for *_, values in sorted(new_views):
+    for values in sorted(views, key=_order):
         db.execute("INSERT INTO views (crawl_id, url, fetched_at, views) VALUES (?, ?, ?, ?)", (job_id, *values))
-    removals = _removals(db, job_id) if finished else []
+    removals = _removals(db, job_id, finished_at) if finished else []
     db.commit()
     db.close()
-    for path in _sidecars(base_path):
+    for path in _sidecars(out / STATE_FILE):
         path.unlink(missing_ok=True)
-    (tmp_dir / STATE_FILE).replace(base_path)
+    (tmp_dir / STATE_FILE).replace(out / STATE_FILE)
     shutil.rmtree(tmp_dir, ignore_errors=True)
-    changes = _merge_changes(out, job_id, runs, removals)
+    if previous and previous != job_id:  # an earlier merge of this run named the crawl otherwise
+        (out / "changes" / f"{previous}.jsonl").unlink(missing_ok=True)
+    changes = _merge_changes(out, base, job_id, runs, removals, before, set(ids))
+    (base / "merged").write_text(job_id, encoding="utf-8")
     return {"crawl_id": job_id, "finished": bool(finished), "changes": changes}
 
 
-def _removals(db: sqlite3.Connection, job_id: str) -> list[dict]:
+def _order(values: tuple) -> tuple[str, str]:
+    return values[1] or "", repr(values)  # by fetched_at; ties by the whole row
+
+
+def _removals(db: sqlite3.Connection, job_id: str, removed_at: str) -> list[dict]:
     """Reports of earlier crawls that no worker found this time, marked removed (as crawler/
-    extensions/changes.py does for one process); their change-log lines."""
-    removed_at, entries = now_iso(), []
+    extensions/changes.py does for one process) when the crawl finished; their change-log lines."""
+    entries = []
     for report in db.execute("SELECT * FROM reports WHERE removed_at IS NULL AND last_crawl != ? ORDER BY url",
                              (job_id,)).fetchall():
         captures = db.execute("SELECT status, warc_file, warc_offset, warc_record_id FROM captures "
@@ -187,10 +247,27 @@ def _read_jsonl(path: Path) -> list[dict]:
     return records
 
 
-def _merge_changes(out: Path, job_id: str, runs: list[tuple[Path, dict]], removals: list[dict]) -> dict[str, int]:
+def _judged(entry: dict, before: dict | None, records: dict[tuple[str, str], dict]) -> dict:
+    """A worker's change line judged against what the job knew before this crawl."""
+    digest = entry.get("text_digest")
+    change = "new" if before is None else "unchanged" if before["text_digest"] == digest else "changed"
+    entry = {**entry, "change": change, "previous_text_digest": before["text_digest"] if before else None}
+    entry.pop("previously_removed_at", None)
+    if before is not None and before["removed_at"]:
+        entry["previously_removed_at"] = before["removed_at"]
+    if change == "unchanged":
+        entry.pop("report", None)
+    elif "report" not in entry and (entry["url"], digest) in records:
+        entry["report"] = records[(entry["url"], digest)]
+    return entry
+
+
+def _merge_changes(out: Path, base: Path, job_id: str, runs: list[tuple[Path, dict]], removals: list[dict],
+                   before: dict[str, dict], ids: set[str]) -> dict[str, int]:
     target = out / "changes" / f"{job_id}.jsonl"
     by_url: dict[str, dict] = {}
-    sources = [target] + [worker / "changes" / f"{row['crawl_id']}.jsonl" for worker, row in runs]
+    sources = [base / "changes" / f"{job_id}.jsonl"] + [worker / "changes" / f"{row['crawl_id']}.jsonl"
+                                                        for worker, row in runs]
     for entry in (e for path in sources for e in _read_jsonl(path)):
         if entry.get("change") == "removed" or "url" not in entry:
             continue  # a worker's own removals: it did not see what the others found
@@ -198,7 +275,11 @@ def _merge_changes(out: Path, job_id: str, runs: list[tuple[Path, dict]], remova
         kept = by_url.get(entry["url"])
         if kept is None or (entry.get("fetched_at") or "") > (kept.get("fetched_at") or ""):
             by_url[entry["url"]] = entry
-    lines = [by_url[url] for url in sorted(by_url)] + removals
+    records = {(r["url"], record_digest(r)): r for worker, _ in runs
+               for r in _read_jsonl(worker / "reports.jsonl") if "url" in r}
+    # A URL a resumed crawl logged before its restart keeps its line; any other is judged again.
+    lines = [by_url[url] if before.get(url, {}).get("last_crawl") in ids else
+             _judged(by_url[url], before.get(url), records) for url in sorted(by_url)] + removals
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
     tmp.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in lines), encoding="utf-8")
@@ -209,11 +290,11 @@ def _merge_changes(out: Path, job_id: str, runs: list[tuple[Path, dict]], remova
     return counts
 
 
-def merge_corpus(out: Path, workers: list[Path]) -> tuple[int, int]:
-    """DIR/reports.jsonl: its lines so far, then every worker's report that is new or changed
+def merge_corpus(out: Path, workers: list[Path], base_dir: Path) -> tuple[int, int]:
+    """DIR/reports.jsonl: the base's lines, then every worker's report that is new or changed
     against the last line of its URL, sorted by URL; (reports in it, lines added)."""
     corpus = out / "reports.jsonl"
-    base = _read_jsonl(corpus)
+    base = _read_jsonl(base_dir / "reports.jsonl")
     last = {r["url"]: record_digest(r) for r in base if "url" in r}
     fresh: dict[str, dict] = {}
     for worker in workers:

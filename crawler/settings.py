@@ -74,6 +74,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Replaces Scrapy's retry (550) to add backoff between attempts.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry_backoff.BackoffRetryMiddleware": 550,
+    # Replaces Scrapy's robots.txt (100): an unreachable robots.txt is RFC 9309's "complete
+    # disallow" (or the job's archived copy), not "allow all"; every waiter gets the same parser.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots_txt.RfcRobotsTxtMiddleware": 100,
     # Above 590 (decompression) and 600 (redirects) and after every request-side header change:
     # the WARC gets the bytes exactly as received, redirects and errors included.
     "crawler.middlewares.warc_capture.WarcCaptureMiddleware": 950,

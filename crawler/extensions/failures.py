@@ -60,6 +60,8 @@ def failure_reason(failure: Failure) -> tuple[str | None, int | None, str]:
         return (f"http_{status // 100}xx" if 400 <= status < 600 else "other"), status, f"HTTP {status}"
     detail = f"{type(value).__name__}: {value}".strip()
     if isinstance(value, IgnoreRequest):
+        if (robots := getattr(value, "failure_reason", None)) is not None:
+            return robots  # its host's robots.txt was unreachable (crawler/middlewares/robots_txt.py)
         message = str(value)
         if "robots.txt" in message:
             return "robots", None, "excluded by robots.txt"
@@ -87,23 +89,6 @@ def start_url_of(request: Request) -> str:
     return (request.meta.get("redirect_urls") or [request.url])[0]
 
 
-class RobotsErrorFilter(logging.Filter):
-    """Scrapy logs a robots.txt it could not download at ERROR with the whole traceback. It is one
-    failed request like any other (the page itself is then filed here): one line, no traceback."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info:
-            exc = record.exc_info[1]
-            record.exc_info, record.exc_text = None, None
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
-            record.msg, record.args = "robots.txt not readable (%s): %s; crawling as if it allowed everything", (
-                record.args.get("request") if isinstance(record.args, dict) else "?", exc)
-        return True
-
-
-ROBOTS_LOGGER = "scrapy.downloadermiddlewares.robotstxt"
-
-
 class FailureLog:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -119,9 +104,6 @@ class FailureLog:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FailureLog:
         ext = cls(crawler)
-        robots_log = logging.getLogger(ROBOTS_LOGGER)
-        if not any(isinstance(f, RobotsErrorFilter) for f in robots_log.filters):
-            robots_log.addFilter(RobotsErrorFilter())
         crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(ext.response_received, signal=signals.response_received)
         crawler.signals.connect(ext.request_failed, signal=request_failed)

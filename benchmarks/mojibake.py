@@ -127,6 +127,17 @@ def build(gen: GeneratedWeb, expected: dict) -> dict | None:
     return build_report(page)
 
 
+def title_holds(title: str, pieces: list[str]) -> bool:
+    """``title`` holds ``pieces`` in order (compared Simplified: a portal serving Traditional keeps it)."""
+    at, title = 0, normalize(title)
+    for piece in pieces:
+        at = title.find(normalize(piece), at)
+        if at < 0:
+            return False
+        at += len(normalize(piece))
+    return True
+
+
 def _strings(value) -> list[str]:
     if isinstance(value, str):
         return [value]
@@ -162,12 +173,20 @@ def main() -> int:
     dirty: list[tuple[dict, list[tuple[str, str]]]] = []
     by_marker: Counter = Counter()
     by_kind: Counter = Counter()
+    titles_garbled = 0
+    titles_wrong: list[tuple[dict, str | None]] = []
+    titles_missed = 0
     for seed in seeds:
         for exp in gen.expected_reports(seed):
             rec = build(gen, exp)
+            garbled = exp["title_served"] != exp["title"]
+            titles_garbled += garbled
             if rec is None:
                 missing += 1
+                titles_missed += garbled
                 continue
+            if garbled and not title_holds(rec.get("title") or "", exp["title_must_contain"]):
+                titles_wrong.append((exp, rec.get("title")))
             built += 1
             text = normalize(rec.get("text") or "")
             for back in exp["text_must_contain"]:
@@ -188,6 +207,11 @@ def main() -> int:
         print(f"  family={family} attachment={attachment} ({where}): {n}")
     for exp, hits in dirty[:args.examples]:
         print(f"  e.g. seed {exp['seed']} {exp['url']}: " + "; ".join(f"{m} {x!r}" for m, x in hits[:3]))
+    print(f"report pages served with a garbled title: {titles_garbled}; no record: {titles_missed}; "
+          f"record title without what the generator promises back: {len(titles_wrong)}")
+    for exp, got in titles_wrong[:args.examples]:
+        print(f"  e.g. seed {exp['seed']} ({plan_for(exp['seed']).mojibake}) {exp['title_served']!r} -> {got!r}, "
+              f"want {exp['title_must_contain']}")
     print(f"garbled paragraphs the generator promises back: {promised}; missing from the text: {len(not_back)}")
     for exp, back in not_back[:args.examples]:
         print(f"  e.g. seed {exp['seed']} ({plan_for(exp['seed']).mojibake}) {exp['url']}: {back[:40]!r}")

@@ -175,8 +175,9 @@ def _reread_latin1(run: str) -> str | None:
     # Only a reading into Chinese (or, whole, into pinyin letters: 態(tÃ i) is 態(tài)) is taken: a
     # European word's é or ï next to a space stays as written.
     pinyin = text == kept and all(c in PINYIN_LETTERS for c in kept if ord(c) > 0x7F)
+    lossy = text.count("\ufffd") > len(kept) // 4 + 1
     if text == run or not (_CJK_TEXT.search(kept) or pinyin) or _LATIN1.search(kept) or plausible(kept) < R.MIN_PLAUSIBLE \
-            or text.count("\ufffd") > len(kept) // 4 + 1:
+            or (lossy and len(_CJK.findall(kept)) < R.LATIN1_LOSSY_MIN_CJK):
         return None
     return text
 
@@ -186,7 +187,11 @@ def _reread_utf8(run: str) -> str | None:
     if odd < R.UTF8_AS_GBK_MIN_ODD_SHARE * len(run):
         return None
     for reader in R.GBK_READERS:
-        raw = b"".join(b"\xff" if c == "\ufffd" else c.encode(reader, errors="replace") for c in run)
+        # The reader gives U+FFFD for a byte no GB18030 sequence starts with (0x80: in UTF-8 a
+        # continuation byte, put back) or for a lead byte whose next byte cannot follow it (an ASCII
+        # byte: that U+FFFD ends the run, and the lead byte, one of 63, is lost).
+        raw = b"".join((b"\x80" if i + 1 < len(run) else b"\xff") if c == "\ufffd" else c.encode(reader, errors="replace")
+                       for i, c in enumerate(run))
         # A lost byte breaks one character into several U+FFFD: one stand-in for each character lost.
         text = _FFFD_RUN.sub("\ufffd", raw.decode("utf-8", errors="replace"))
         kept = text.replace("\ufffd", "")

@@ -7,7 +7,7 @@ template statistics. Non-reports cost one metadata pass, not a text extraction.
 
 from __future__ import annotations
 
-from pipelines import attachment_report, classify, document, extract, metadata, statistics
+from pipelines import attachment_report, classify, document, extract, metadata, mojibake, statistics
 from pipelines.domains import registered_domain
 from pipelines.page import FetchedPage
 
@@ -31,7 +31,8 @@ def is_report_page(tree, meta_title: str | None) -> bool:
     The metadata stage's title counts too unless it is the text of a link on the page: a home page
     whose first list entry is a report is not that report.
     """
-    candidates = document.own_titles(tree)
+    # A garbled heading (a mirror's mojibake) is read as the record's title is: repaired first.
+    candidates = [mojibake.repair(t)[0] for t in document.own_titles(tree)]
     if meta_title and not _is_link_text(tree, meta_title):
         candidates.append(meta_title)
     return any(classify.is_annual_report_title(t) for t in candidates)

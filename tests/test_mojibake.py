@@ -94,3 +94,26 @@ def test_the_generator_models_each_class_with_variation() -> None:
 
 def test_shared_material_is_there() -> None:
     assert Path(SHARED / "seeds").is_dir() and any((SHARED / "corpus" / "public-pages").rglob("*.html"))
+
+
+def test_utf8_read_as_gb18030_gets_its_lone_continuation_byte_back() -> None:
+    """GB18030 has no sequence starting 0x80: the reader's U+FFFD inside a run is that byte (开 is
+    E5 BC 80), put back; before an ASCII byte it is a lead byte whose trail was refused: lost."""
+    served = "2022年政府信息公开工作年度报告".encode().decode("gb18030", errors="replace")
+    assert "\ufffd" in served
+    assert mojibake.repair(served)[0] == "2022年政府信息公开工作年度报告"
+    served = "东龙县人民政府2022年政府信息公开工作年度报告".encode().decode("gb18030", errors="replace")
+    fixed, done = mojibake.repair(served)
+    assert fixed == "东龙县人民政2022年政府信息公开工作年度报告" and done.lost == 1
+
+
+def test_a_latin1_run_whose_carrier_dropped_bytes_is_still_read_back() -> None:
+    """cp1252's holes (0x81 0x8D 0x8F 0x90 0x9D) written '?' by a carrier, read twice: more than a
+    quarter of the characters are gone, yet the rest is Chinese, so the run does not stay garbled."""
+    served = "四、政府信息公开的收费及减免情况"
+    for _ in range(2):
+        served = G._windows_1252(served.encode("utf-8"))
+    served = "".join("?" if c in "\x81\x8d\x8f\x90\x9d" else c for c in served)
+    fixed, warnings = mojibake.repair_text(served)
+    assert find_mojibake(fixed) == [] and fixed.startswith("四") and fixed.endswith("情况")
+    assert {code_of(w) for w in warnings} == {MOJIBAKE_REPAIRED, MOJIBAKE_LOST}

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.mojibake import build, find_mojibake
+from benchmarks.mojibake import build, find_mojibake, title_holds
 from pipelines.textnorm import normalize
+from pipelines.warnings import MOJIBAKE_LOST, MOJIBAKE_REPAIRED, code_of
 from tests.fixtureweb.generated import GeneratedWeb, plan_for
 
 KINDS = ["gbk_shift", "utf8_as_gbk", "latin1", "lost"]
@@ -51,3 +52,29 @@ def test_file_text_is_clean_and_holds_the_repaired_paragraphs(kind: str) -> None
 @pytest.mark.parametrize("kind", KINDS)
 def test_page_text_is_clean_and_holds_the_repaired_paragraphs(kind: str) -> None:
     assert _check(_seed_of(kind, files=False), files=False) > 0
+
+
+def _garbled_title_seed(kind: str) -> int:
+    for s in range(1, 400):
+        if plan_for(s).mojibake == kind and any(r["title_served"] != r["title"] for r in GeneratedWeb([s]).expected_reports()):
+            return s
+    raise LookupError(kind)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_report_page_served_with_a_garbled_title_gets_the_repaired_title(kind: str) -> None:
+    """The heading, <title> and ArticleTitle garbled alike (a mirror's page): the page is still a
+    report, its record's title is clean and holds what the garbling left, and the record says so."""
+    gen = GeneratedWeb([_garbled_title_seed(kind)])
+    checked = 0
+    for exp in gen.expected_reports():
+        if exp["title_served"] == exp["title"]:
+            continue
+        rec = build(gen, exp)
+        assert rec is not None, (exp["url"], exp["title_served"])
+        assert find_mojibake(rec["title"]) == [] and title_holds(rec["title"], exp["title_must_contain"]), \
+            (exp["title_served"], rec["title"], exp["title_must_contain"])
+        assert any(code_of(w) in (MOJIBAKE_REPAIRED, MOJIBAKE_LOST) and w.startswith("title:") for w in rec["warnings"]), \
+            rec["warnings"]
+        checked += 1
+    assert checked > 0

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from pipelines import dates
+from pipelines import dates, mojibake
 from pipelines.document import page_title
 from pipelines.metadata import agency as A
 from pipelines.metadata.lines import META_LINE_RE, Line, is_prose, merge_labels, meta_tags, visible_lines
@@ -53,6 +53,7 @@ class PageFacts:
     views: int | None
     counter_state: str | None
     page_text: str
+    title_warnings: list[str]  # the mojibake repair of the title (pipelines/mojibake.py), if it did anything
 
 
 def page_facts(tree: etree._Element) -> PageFacts:
@@ -60,9 +61,12 @@ def page_facts(tree: etree._Element) -> PageFacts:
     meta = meta_tags(tree)
     lines = visible_lines(tree)
     doc_title = page_title(tree)
-    title = find_title(tree, meta, doc_title, lines)
+    served_title = find_title(tree, meta, doc_title, lines)
+    # The visible line is found by the title as served; the record gets it through the one mojibake
+    # repair that page text and file titles get (a mirror garbles its headings as it garbles its body).
+    title, title_warnings = mojibake.repair_text(served_title, "title") if served_title else (served_title, [])
 
-    at = title_line(lines, title) if title else None
+    at = title_line(lines, served_title) if served_title else None
     if at is not None:
         # The meta zone ends where the report's prose starts: nothing below it is chrome.
         end = at + 1
@@ -84,7 +88,8 @@ def page_facts(tree: etree._Element) -> PageFacts:
         # line with a publish-date label is chrome wherever it sits.
         views, state = read_counter([ln for ln in lines if STRONG_ANY_RE.search(ln.clean)])
     return PageFacts(meta, lines, doc_title, title, at, window, (strong, weak, strip, signed),
-                     dates.parse_date(meta.get("pubdate")), views, state, "\n".join(ln.clean for ln in lines))
+                     dates.parse_date(meta.get("pubdate")), views, state, "\n".join(ln.clean for ln in lines),
+                     title_warnings)
 
 
 def page_title_field(facts: PageFacts, url: str) -> str | None:
@@ -102,8 +107,8 @@ def extract_metadata(tree: etree._Element, text: str, url: str, facts: PageFacts
     cleaned report text, or "" when it is not known yet (then everything comes from the tree).
     `facts`, when given, are page_facts(tree) already read (by the classification).
     """
-    warnings: list[str] = []
     f = facts if facts is not None else page_facts(tree)
+    warnings: list[str] = list(f.title_warnings)
     meta, lines, doc_title, title, at, window = f.meta, f.lines, f.doc_title, f.title, f.at, f.window
     strong, weak, strip, signed = f.dates
     meta_date = f.meta_date
@@ -139,6 +144,9 @@ def extract_metadata(tree: etree._Element, text: str, url: str, facts: PageFacts
         signature=sig_agency, title=named, title_full_name=full_name, site=meta.get("site") or site_alt,
     )
     agency = A.choose_agency(evidence, warnings)
+    if agency:  # read from the same page as the title: the same repair
+        agency, agency_warnings = mojibake.repair_text(agency, "agency")
+        warnings.extend(agency_warnings)
 
     kind = source_kind(text, url=url, meta=meta, page_text=page_text, warnings=warnings)
     if kind != OFFICIAL:

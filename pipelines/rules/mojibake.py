@@ -50,8 +50,13 @@ _CONT = ("\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u0
 # Inside a run, '?' is a byte a carrier could not hold (a GBK page or an 8-bit Word file has no C1
 # control): like U+FFFD, the character it was part of is lost.
 LATIN1_RUN = (f"[{_CONT}\u00c0-\u00ff]*[\u00c2-\u00ef](?:[{_CONT}]| )"
-              f"(?:[{_CONT}\u00c0-\u00ff]|\\?(?=[{_CONT}\u00c0-\u00ff])| (?=[{_CONT}\u00c0-\u00ff])| $| (?=[^{_CONT}\u00c0-\u00ff]))*")
+              f"(?:[{_CONT}\u00c0-\u00ff]|\\?+(?=[{_CONT}\u00c0-\u00ff])| (?=[{_CONT}\u00c0-\u00ff])| $| (?=[^{_CONT}\u00c0-\u00ff]))*")
 LATIN1_MAX_ROUNDS = 3
+# A re-reading that lost more than a quarter of its characters (a carrier wrote '?' for every byte it
+# could not hold: cp1252's holes 0x81 0x8D 0x8F 0x90 0x9D, often, read twice) is still taken when at
+# least this many CJK characters came back: no European text reads into that much Chinese, and the
+# mojibake left in place would be worse than the characters it cost.
+LATIN1_LOSSY_MIN_CJK = 4
 
 # A re-read candidate is kept only when at least this share of it is plain Chinese (GB2312 after
 # Traditional → Simplified, no odd character).

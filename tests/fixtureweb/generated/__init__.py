@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from ..common import Req, Resp
-from .content import Item, portal_content, repaired_texts, views_of
+from .content import Item, portal_content, repaired_texts, served_title, views_of
 from .pages import item_href, related_texts
 from .plan import PortalPlan, choices_of, plan_for
 from .site import GeneratedPortal, portal, seed_of_host
@@ -47,6 +47,10 @@ def _record(seed: int, item: Item) -> dict:
         "text_must_not_contain": related_texts(item) if "related_links" in plan.traps and item.is_report else [],
         # Paragraphs served garbled (plan.mojibake) that the report's text must hold repaired.
         "text_must_contain": repaired_texts(plan, item),
+        # The page's heading as served (garbled on some pages of a garbling portal) and the pieces its
+        # repaired title must hold, in order (the whole title when nothing of it was lost).
+        "title_served": served_title(seed, item.id)[0],
+        "title_must_contain": list(served_title(seed, item.id)[1]),
     }
 
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 from ...shared_material import SHARED
 from ..common import stable_int
 from ..texts import report_plain_text
-from .garble import garble
+from .garble import TITLE_GARBLED_SHARE, garble, garble_title
 from .plan import PortalPlan, plan_for
 
 SEEDS_DIR = SHARED / "seeds"
@@ -206,6 +206,20 @@ def _garbled(seed: int, item_id: int) -> tuple[tuple[str, ...], tuple[str, ...]]
     served, back = garble(plan.mojibake, lines, random.Random(stable_int("mojibake", seed, item_id)),
                           pdf=item.attachment == "pdf")
     return tuple(served), tuple(back)
+
+
+@lru_cache(maxsize=256)
+def served_title(seed: int, item_id: int) -> tuple[str, tuple[str, ...]]:
+    """A report page's title as its heading, <title> and ArticleTitle show it, and what the repaired
+    title must hold (garble.garble_title); the title itself, whole, when the page's title is clean."""
+    plan = plan_for(seed)
+    item = portal_content(seed).items[item_id]
+    if item.is_report and not item.direct and stable_int("title-mojibake", seed, item_id) % TITLE_GARBLED_SHARE == 0:
+        garbled = garble_title(plan.mojibake, item.title, item.agency,
+                               random.Random(stable_int("title-mojibake-how", seed, item_id)))
+        if garbled is not None:
+            return garbled[0], tuple(garbled[1])
+    return item.title, (item.title,)
 
 
 def _plain_lines(plan: PortalPlan, item: Item) -> list[str]:

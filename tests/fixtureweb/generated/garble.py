@@ -23,6 +23,7 @@ import re
 MOJIBAKE = ("none", "gbk_shift", "utf8_as_gbk", "latin1", "lost")
 MOJIBAKE_WEIGHTS = (5, 2, 1, 1, 1)
 _CJK = re.compile("[\u4e00-\u9fff]")
+_C1 = re.compile("[\u0080-\u009f]")
 _MAX_RUN = 60  # the repair reads runs of at most this many characters
 # What one byte off makes of GBK text: bopomofo, box drawing, kana, pinyin letters (GB2312 rows 4-9).
 _ODD = re.compile("[\u3100-\u312f\u2500-\u257f\u3041-\u30fa\u0101-\u01dc\u0391-\u03c9\u0401-\u0451]")
@@ -89,7 +90,9 @@ def _latin1(line: str, rng: random.Random) -> tuple[str, list[str]]:
     served = line
     for _ in range(rng.choice((1, 1, 2))):
         served = _windows_1252(served.encode("utf-8"))
-    return served, [line]
+    # cp1252's five holes come out as C1 controls, which a carrier (a GBK page, a Word text run, a
+    # text extractor) writes as '?' or drops: the characters they were part of are gone.
+    return served, [] if _C1.search(served) else [line]
 
 
 def _lost(line: str, rng: random.Random, marks: tuple[str, ...] = ("\ufffd", "锟斤拷")) -> tuple[str, list[str]]:
@@ -130,3 +133,33 @@ def garble(kind: str, lines: list[str], rng: random.Random, pdf: bool = False) -
         done += 1
         promised.extend(_PINYIN.sub("", b) for b in back if len(b) >= 2)
     return out, promised
+
+
+# A report page's title is garbled on a share of a garbling portal's report pages (its heading, <title>
+# and ArticleTitle, as a mirror garbles them together); the list linking it keeps the clean title.
+TITLE_GARBLED_SHARE = 3  # one report page in this many
+
+
+def garble_title(kind: str, title: str, agency: str, rng: random.Random) -> tuple[str, list[str]] | None:
+    """(title as served, the pieces the repaired title must hold, in order), or None when ``kind``
+    leaves this title as it is. A GBK shift loses the full-width sign it struck (which one it was is a
+    guess); lost characters are taken from the agency's name only: lost in the words that make it a
+    report (年度报告), the page no longer names itself one, a hazard this class does not model."""
+    if kind == "gbk_shift":
+        result = _shift(title, rng)
+        if result is None:
+            return None
+        served, back = result
+        at = next(i for i, (a, b) in enumerate(zip(served, title, strict=False)) if a != b)
+        return served, [p for p in (title[:at], *back) if p]
+    if kind == "utf8_as_gbk":
+        return _utf8_as_gbk(title, rng)
+    if kind == "latin1":
+        return _latin1(title, rng)
+    if kind == "lost":
+        start = title.find(agency) if agency else -1
+        if start < 0 or len(agency) < 3:
+            return None
+        served_name, kept = _lost(agency, rng)
+        return title[:start] + served_name + title[start + len(agency):], [title[:start] + kept[0] + title[start + len(agency):]]
+    return None

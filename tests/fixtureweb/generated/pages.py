@@ -12,7 +12,7 @@ from ..common import esc, paragraphs_html
 from ..texts import report_body
 from . import mechanisms as M
 from . import urls as U
-from .content import Item, ListDef, PortalContent, body_lines, views_of
+from .content import Item, ListDef, PortalContent, body_lines, served_title, views_of
 
 _CONTAINER = {"trs": "TRS_Editor", "hanweb": "bt_content", "aspnet": "article-content", "vsb": "v_news_content",
               "jsp": "detail-content", "docshare": "doc-reader", "contentfarm": "article-body"}
@@ -196,7 +196,8 @@ def article(c: PortalContent, item: Item) -> str:
     agency = item.agency or f"{plan.name}人民政府办公室"
     meta_line = f"<div class=\"info\">发布时间：{item.date:%Y-%m-%d}　来源：{esc(agency)}　{counter}</div>"
     content = _content_html(c, item)
-    extra_head = (f"<meta name=\"ArticleTitle\" content=\"{esc(item.title)}\">\n"
+    heading = served_title(plan.seed, item.id)[0]  # a mirror's garbled heading (garble.garble_title), or the title
+    extra_head = (f"<meta name=\"ArticleTitle\" content=\"{esc(heading)}\">\n"
                   f"<meta name=\"PubDate\" content=\"{item.date:%Y-%m-%d}\">\n"
                   f"<meta name=\"ContentSource\" content=\"{esc(agency)}\">\n")
     if plan.counter == "dynclicks" and views is not None:
@@ -209,10 +210,10 @@ def article(c: PortalContent, item: Item) -> str:
         wrapper_bottom = "<div class=\"doc-foot\">此文档下载收益归作者所有</div>"
     crumbs = (f"<div class=\"crumbs\">您当前的位置：<a href=\"/\">首页</a> &gt; <a href=\"{U.section_url(plan)}\">"
               f"{esc(plan.section_text)}</a> &gt; 正文</div>")
-    body = (f"{crumbs}<div class=\"main article\"><h1 class=\"title\">{esc(item.title)}</h1>{meta_line}{wrapper_top}"
+    body = (f"{crumbs}<div class=\"main article\"><h1 class=\"title\">{esc(heading)}</h1>{meta_line}{wrapper_top}"
             f"<div class=\"{_CONTAINER[plan.family]}\" id=\"zoom\">\n{content}\n</div>{wrapper_bottom}"
             f"{related_block(c, item)}<div class=\"tools\">【字体：大 中 小】【打印】【关闭】 分享到：</div></div>\n")
-    return page(c, item.site, f"{item.title}_{site_title(c, item.site)}", body, plan.column_text, extra_head)
+    return page(c, item.site, f"{heading}_{site_title(c, item.site)}", body, plan.column_text, extra_head)
 
 
 def _content_html(c: PortalContent, item: Item) -> str:

@@ -15,7 +15,7 @@ from . import mechanisms as M
 from . import pages as P
 from . import urls as U
 from .content import Item, ListDef, PortalContent, body_lines, portal_content, views_of
-from .files import CONTENT_TYPES, attachment_bytes
+from .files import CONTENT_TYPES, attachment_bytes, tables_html
 
 _ROBOTS = "User-agent: *\nDisallow: /admin/\nDisallow: /search/\n"
 _S2T = None
@@ -131,7 +131,8 @@ class GeneratedPortal:
             lines = body_lines(plan, item)
             if plan.script == "traditional":
                 lines = [to_traditional(x) for x in lines]
-            return Resp(body=attachment_bytes(item.attachment, tuple(lines)), content_type=CONTENT_TYPES[item.attachment])
+            return Resp(body=attachment_bytes(item.attachment, tuple(lines), tables_html(plan, item, tuple(lines))),
+                        content_type=CONTENT_TYPES[item.attachment])
         if kind == "related":
             fake = Item(route[1].id + 1, site, "", "interpretation", route[2], "", None, route[1].date, "template")
             return self._html(P.article(c, fake))

@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import urljoin
 
 from archive.reader import WarcDamage, iter_rendered_pages, iter_request_referers, iter_response_pages
 from archive.revisit import OriginalFinder
@@ -19,8 +20,12 @@ from pipelines.endpoints import is_counter_sized
 from pipelines.page import FetchedPage
 from pipelines.report import build_report
 from pipelines.rules.completion import MAX_ATTACHMENTS_PER_PAGE
+from pipelines.rules.script_sandbox import MAX_ANSWER_BYTES
+from pipelines.urls import canonical_url
 
 logger = logging.getLogger(__name__)
+_ANSWER_TYPES = ("javascript", "ecmascript", "json", "text/plain", "xml")  # what a script may ask, besides HTML
+_MAX_REDIRECTS = 5  # as Scrapy's REDIRECT_MAX_TIMES would stop a loop, sooner
 
 
 def replay_records(warc_paths: Iterable[Path], *, relative_to: Path | None = None,
@@ -64,7 +69,10 @@ class ReplayContext:
       it); in a WARC without request records, any capture of a file the page links to. A file
       fetched from a list (Referer: the list) is a report of its own when its link text there is a
       report title;
-    - a counter answer is the (small) response at the URL the page's counter script would call.
+    - a counter answer is the (small) response at the URL the page's counter script would call;
+    - an answer to a request the page's scripts made in the sandbox (pipelines/script_sandbox.py): the
+      response at that URL whose request named the page as Referer, else (a GET) any capture of it,
+      its redirects followed as Scrapy followed them live.
     """
 
     def __init__(self, max_attachments: int = MAX_ATTACHMENTS_PER_PAGE) -> None:
@@ -74,6 +82,8 @@ class ReplayContext:
         self.files: dict[str, FetchedPage] = {}  # response record id -> attachment
         self.files_at: dict[str, list[str]] = {}  # attachment url -> its record ids, in WARC order
         self.small: dict[str, FetchedPage] = {}  # url -> small response (counter answers)
+        self.scripts: dict[str, FetchedPage] = {}  # url -> script or other answer a sandbox may ask
+        self.asked_by: dict[tuple[str, str], FetchedPage] = {}  # (url, Referer) -> that answer
         self.referer: dict[str, str] = {}  # response record id -> Referer of its request
         self.link_text: dict[str, str] = {}  # attachment url -> a link text naming it
         self.claimed: set[str] = set()  # attachment record ids paired with a page
@@ -97,6 +107,11 @@ class ReplayContext:
                     continue
                 if is_counter_sized(page.body):
                     ctx.small[page.url] = page
+                if len(page.body) <= MAX_ANSWER_BYTES and any(kind in page.content_type for kind in _ANSWER_TYPES):
+                    ctx.scripts[page.url] = page
+                if is_counter_sized(page.body) or page.url in ctx.scripts:
+                    if referer := ctx.referer.get(page.warc_record_id):
+                        ctx.asked_by[(page.url, referer)] = page
                 ctx._collect_link_texts(page)
         ctx._any_referer = any(ctx.referer.get(rid) for rid in ctx.files)
         return ctx
@@ -111,6 +126,17 @@ class ReplayContext:
     # -- completion.Archive ----------------------------------------------------------------------
     def counter_answer(self, url: str) -> FetchedPage | None:
         return self.small.get(url)
+
+    def script_answer(self, page_url: str, url: str, method: str) -> FetchedPage | None:
+        for _ in range(_MAX_REDIRECTS):
+            found = self.asked_by.get((url, page_url))
+            if found is None and method == "GET":
+                found = self.small.get(url) or self.scripts.get(url)
+            location = found.headers.get("location") if found is not None else None
+            if found is None or found.status not in (301, 302, 303, 307, 308) or not location:
+                return found
+            url, method = canonical_url(urljoin(url, location)), "GET" if found.status == 303 else method
+        return None
 
     def attachment_for(self, page_url: str, url: str) -> FetchedPage | None:
         found = None

@@ -147,7 +147,8 @@ def apply_extras(page: FetchedPage, record: dict) -> dict:
     counter = extra.get("counter")
     if record.get("views") is None and counter and counter.get("views") is not None:
         record["views"] = counter["views"]
-        record["views_source"] = f"counter:{counter.get('source')}"
+        # No source: the page's own script computed it, asking nothing (pipelines/script_sandbox.py).
+        record["views_source"] = f"counter:{counter['source']}" if counter.get("source") else "page"
         record["warnings"] = without(record.get("warnings") or [], COUNTER_BY_SCRIPT)
     elif extra.get("rendered"):
         # The number is in the DOM only because the browser ran the page's counter script (which the

@@ -7,6 +7,11 @@ page (`pair_counter`, `pair_attachment`). The crawl turns the plan into Scrapy r
 (crawler/spiders/reports.py); replay looks the same URLs up in the WARCs (archive/replay.py,
 `complete_from`). Because both ask this module, a replay completes a page exactly as the crawl did.
 
+A counter no static reading finds is run in the script sandbox (pipelines/script_sandbox.py): its
+requests are SCRIPT steps, fetched a round at a time; after each round the sandbox runs again with
+the answers (`pair_script`), until it wants nothing more (or MAX_ROUNDS): then its number, if any,
+is the page's counter answer, its source the endpoint whose answer held it.
+
 Only report pages (pipelines.report.is_report) are completed: any other page's counter or files
 would be fetched for nothing, since no record is made of it.
 """
@@ -17,25 +22,30 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from pipelines import endpoints, report
+from pipelines import endpoints, report, script_sandbox
 from pipelines.document import ParsedPage, parse_page
 from pipelines.endpoints import EndpointCall
 from pipelines.links import Link, is_attachment, page_links
 from pipelines.page import FetchedPage
 from pipelines.rules.completion import MAX_ATTACHMENTS_PER_PAGE
+from pipelines.rules.script_sandbox import MAX_ROUNDS
 
 COUNTER = "counter"
 ATTACHMENT = "attachment"
+SCRIPT = "script"  # a request the page's scripts make, run in the sandbox
 
 
 @dataclass
 class Step:
     """One request that completes a page. Plain data: the rest of a page's steps ride in request meta."""
 
-    kind: str  # COUNTER | ATTACHMENT
+    kind: str  # COUNTER | ATTACHMENT | SCRIPT
     url: str
     headers: dict[str, str] = field(default_factory=dict)
     link_text: str | None = None  # an attachment's link text on the page
+    method: str = "GET"
+    body: bytes = b""
+    key: str = ""  # SCRIPT: the request as the sandbox knows it (method, URL as built, body)
 
 
 def plan(page: FetchedPage, parsed: ParsedPage, links: list[Link] | None = None, *,
@@ -50,8 +60,11 @@ def plan(page: FetchedPage, parsed: ParsedPage, links: list[Link] | None = None,
         return []
     steps: list[Step] = []
     # A rendered DOM already holds the count its script wrote: no need to ask the counter.
-    if not page.extra.get("rendered") and (call := endpoints.counter_call(page, tree)) is not None:
-        steps.append(Step(COUNTER, call.url, call.headers))
+    if not page.extra.get("rendered"):
+        if (call := endpoints.counter_call(page, tree)) is not None:
+            steps.append(Step(COUNTER, call.url, call.headers))
+        elif script_sandbox.applies(page, tree) and report.is_report(page):
+            steps.extend(_sandbox_round(page, tree))
     if attachments:
         files = [link for link in (page_links(tree, page.url) if links is None else links) if is_attachment(link)]
         # Referer: the page, as a browser sends it, and how replay tells which page a file was fetched for.
@@ -78,6 +91,44 @@ def pair_attachment(page: FetchedPage, file: FetchedPage) -> None:
     page.extra.setdefault("attachments", []).append(file)
 
 
+def _sandbox_round(page: FetchedPage, tree) -> list[Step]:
+    """Run the page's scripts with the answers so far: the next round's SCRIPT steps, or none when
+    the sandbox is done (its number, if any, becomes the page's counter answer)."""
+    state = page.extra.get("sandbox")
+    if not state or "answers" not in state:  # a page planned afresh starts afresh
+        state = page.extra["sandbox"] = {"answers": {}, "rounds": 0, "cpu_s": 0.0}
+    outcome = script_sandbox.evaluate(page, tree, state["answers"])
+    state["rounds"] += 1
+    state["cpu_s"] += outcome.cpu_s
+    if outcome.calls and state["rounds"] <= MAX_ROUNDS:
+        return [Step(SCRIPT, call.url, call.headers, method=call.method, body=call.body, key=key)
+                for key, call in outcome.calls]
+    # Done: what rides on with the page is the summary, not the answers (scripts can be large).
+    page.extra["sandbox"] = {"rounds": state["rounds"], "cpu_s": state["cpu_s"], "views": outcome.views}
+    if outcome.views is not None:
+        page.extra["counter"] = {"views": outcome.views, "source": outcome.source}
+    return []
+
+
+def pair_script(page: FetchedPage, step: Step, status: int, body: bytes, content_type: str,
+                rest: list[Step]) -> list[Step]:
+    """A script request's answer (status 0: it failed): the steps that follow. After the round's
+    last answer the sandbox runs again: its next round comes first, then the rest of the plan."""
+    state = page.extra.setdefault("sandbox", {"answers": {}, "rounds": 0, "cpu_s": 0.0})
+    state.setdefault("answers", {})[step.key] = script_sandbox.answer_of(status, body, content_type)
+    if rest and rest[0].kind == SCRIPT:
+        return rest
+    tree = parse_page(page).tree
+    return (_sandbox_round(page, tree) if tree is not None else []) + rest
+
+
+def sandbox_unread(page: FetchedPage, steps: list[Step]) -> bool:
+    """The sandbox ran on this page, is done, and read no number: the browser is the last resort."""
+    state = page.extra.get("sandbox")
+    return (state is not None and "answers" not in state and state.get("views") is None
+            and not any(s.kind == SCRIPT for s in steps))
+
+
 class Archive(Protocol):
     """What replay can look up in its WARCs."""
 
@@ -88,6 +139,9 @@ class Archive(Protocol):
         """The archived file at `url` fetched for the page at `page_url` (or, in a WARC that records
         no Referers, any capture of it)."""
 
+    def script_answer(self, page_url: str, url: str, method: str) -> FetchedPage | None:
+        """The archived answer to a request the page's scripts made (redirects followed)."""
+
 
 def complete_from(page: FetchedPage, archive: Archive, *, max_attachments: int = MAX_ATTACHMENTS_PER_PAGE) -> list[Step]:
     """Pair a page with the answers its plan would have fetched, found in the archive.
@@ -95,10 +149,18 @@ def complete_from(page: FetchedPage, archive: Archive, *, max_attachments: int =
     Returns the steps that found an answer.
     """
     found: list[Step] = []
-    for step in plan(page, parse_page(page), max_attachments=max_attachments):
+    steps = plan(page, parse_page(page), max_attachments=max_attachments)
+    while steps:
+        step, steps = steps[0], steps[1:]
         if step.kind == COUNTER and (answer := archive.counter_answer(step.url)) is not None:
             pair_counter(page, step, answer.body, answer.content_type)
             found.append(step)
+        elif step.kind == SCRIPT:
+            answer = archive.script_answer(page.url, step.url, step.method)
+            steps = pair_script(page, step, answer.status if answer else 0, answer.body if answer else b"",
+                                answer.content_type if answer else "", steps)
+            if answer is not None:
+                found.append(step)
         elif step.kind == ATTACHMENT and (file := archive.attachment_for(page.url, step.url)) is not None:
             pair_attachment(page, file)
             found.append(step)

@@ -19,7 +19,7 @@ import scrapy
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler import browser, endpoints
+from crawler import browser, endpoints, sandbox
 from crawler import links as L
 from crawler.items import fetched_page_from_response
 from crawler.rules import browser as browser_rules
@@ -112,6 +112,10 @@ class ReportsSpider(scrapy.Spider):
         page.extra["rendered"] = rendered
         to_browser = (not rendered and not meta.get(browser.META_RENDER_FAILED)
                       and browser.needs_browser(page, parsed.tree, self.settings))
+        # Wanted only for its counter: its scripts run in the sandbox first, the render kept for after.
+        render = None
+        if to_browser and sandbox.runs_first(page, parsed.tree, self.settings):
+            to_browser, render = False, sandbox.kept_render(response)
         if to_browser:
             self.crawler.stats.inc_value("gongkai/browser/requested")
             # A list is rendered with its pager clicked (bounded); other pages as they load.
@@ -123,7 +127,7 @@ class ReportsSpider(scrapy.Spider):
             # fetched one after the other; then the pipelines make its record.
             steps = completion.plan(page, parsed, links, attachments=self.settings.getbool("GONGKAI_FETCH_ATTACHMENTS"),
                                     max_attachments=self.settings.getint("GONGKAI_MAX_ATTACHMENTS_PER_PAGE"))
-            yield from self._next_step(page, steps)
+            yield from self._next_step(page, steps, render)
 
         stub_target = L.script_redirect(parsed.text, response.url)
         if stub_target:
@@ -152,14 +156,25 @@ class ReportsSpider(scrapy.Spider):
                 yield from self._render_list(response.url, meta)
 
     # -- a page and what completes it (pipelines/completion.py) -------------------------------------
-    def _next_step(self, page, steps: list[completion.Step]) -> Iterator[object]:
+    def _next_step(self, page, steps: list[completion.Step], render: dict | None = None) -> Iterator[object]:
         """The page's next completion request, carrying the page and the steps after it; or, when
-        none is left, the page itself, complete."""
+        none is left, the page itself, complete. `render`: the page's kept render (crawler/sandbox.py),
+        made instead when the sandbox read no number."""
+        self._count_sandbox(page)
+        if render is not None and completion.sandbox_unread(page, steps):
+            self.crawler.stats.inc_value("gongkai/sandbox/browser_fallbacks")
+            yield sandbox.render_request(render, self.parse, self.render_failed, self.settings)
+            return
         if not steps:
             yield page
             return
         step, rest = steps[0], steps[1:]
-        meta = {"page": page, "step": step, "steps": rest}
+        meta = {"page": page, "step": step, "steps": rest, sandbox.META_RENDER: render}
+        if step.kind == completion.SCRIPT:
+            yield endpoints.request_for(EndpointCall(step.url, step.method, step.body, step.headers),
+                                        callback=self.parse_script, errback=self.script_failed,
+                                        meta={**meta, "role": "script"})
+            return
         if step.kind == completion.COUNTER:
             yield endpoints.request_for(EndpointCall(step.url, headers=step.headers), callback=self.parse_counter,
                                         errback=self.step_failed, meta={**meta, "role": "counter"})
@@ -176,18 +191,45 @@ class ReportsSpider(scrapy.Spider):
         completion.pair_counter(page, response.meta["step"], response.body,
                                 response.headers.get("Content-Type", b"").decode("latin-1"))
         self.crawler.stats.inc_value("gongkai/pages/counter")
-        yield from self._next_step(page, response.meta.get("steps") or [])
+        yield from self._next_step(page, response.meta.get("steps") or [], response.meta.get(sandbox.META_RENDER))
+
+    def _count_sandbox(self, page) -> None:
+        state = page.extra.get("sandbox")
+        if state is None or "answers" in state or state.get("counted"):
+            return  # not run, still running, or counted
+        state["counted"] = True
+        stats = self.crawler.stats
+        stats.inc_value("gongkai/sandbox/pages")
+        stats.inc_value("gongkai/sandbox/evaluations", state["rounds"])
+        stats.inc_value("gongkai/sandbox/cpu_ms", round(state["cpu_s"] * 1000))
+        stats.inc_value("gongkai/sandbox/views_read" if state.get("views") is not None else "gongkai/sandbox/unread")
+
+    def parse_script(self, response: Response) -> Iterator[object]:
+        """An answer to a request the page's scripts made in the sandbox (pipelines/completion.py)."""
+        self.crawler.stats.inc_value("gongkai/pages/script")
+        yield from self._script_answered(response.meta, response.status, response.body,
+                                         response.headers.get("Content-Type", b"").decode("latin-1"))
+
+    def script_failed(self, failure: Failure) -> Iterator[object]:
+        self.on_error(failure)
+        yield from self._script_answered(failure.request.meta, 0, b"", "")
+
+    def _script_answered(self, meta: dict, status: int, body: bytes, content_type: str) -> Iterator[object]:
+        page = meta["page"]
+        steps = completion.pair_script(page, meta["step"], status, body, content_type, meta.get("steps") or [])
+        yield from self._next_step(page, steps, meta.get(sandbox.META_RENDER))
 
     def parse_attachment(self, response: Response) -> Iterator[object]:
         page = response.meta["page"]
         completion.pair_attachment(page, fetched_page_from_response(response))
         self.crawler.stats.inc_value("gongkai/pages/attachment_of")
-        yield from self._next_step(page, response.meta.get("steps") or [])
+        yield from self._next_step(page, response.meta.get("steps") or [], response.meta.get(sandbox.META_RENDER))
 
     def step_failed(self, failure: Failure) -> Iterator[object]:
         self.on_error(failure)
         # The report goes on without its count or that file.
-        yield from self._next_step(failure.request.meta["page"], failure.request.meta.get("steps") or [])
+        yield from self._next_step(failure.request.meta["page"], failure.request.meta.get("steps") or [],
+                                   failure.request.meta.get(sandbox.META_RENDER))
 
     counter_failed = step_failed  # name used by earlier hooks
 

@@ -109,9 +109,14 @@ def test_crawl_with_some_failures_exits_0_and_files_them_by_reason(demo_crawl):
     assert any(u.endswith("/bigreport.html") for u in by_reason["too_large"])
     assert any("/private/" in u for u in by_reason["robots"])
     assert "other" not in by_reason, by_reason.get("other")
-    # A robots exclusion is what the site asked for: logged, not warned about.
+    # A robots exclusion is what the site asked for: logged, not warned about. The dead sub-site's
+    # robots.txt (a 502) is a failure: one warning that its host is not crawled, and its page filed.
     assert "Excluded by robots.txt" in demo_crawl.stderr
-    assert not [line for line in demo_crawl.stderr.splitlines() if "WARNING" in line and "robots" in line]
+    warned = [line for line in demo_crawl.stderr.splitlines() if "WARNING" in line and "robots" in line]
+    assert not [line for line in warned if "Excluded" in line or "/private/" in line], warned
+    assert [line for line in warned if "not crawling the host" in line] == [
+        line for line in warned if "robots.txt unreachable (HTTP 502): http://ljz.hyq.gov.cn/robots.txt" in line]
+    assert len([line for line in warned if "not crawling the host" in line]) == 1, warned
 
 
 def test_ctrl_c_says_run_again_and_the_rerun_resumes(fixture_web, tmp_path):

@@ -9,16 +9,13 @@ case where Scrapy 2.19's middleware let every waiter after the first through.
 from __future__ import annotations
 
 import json
-import subprocess
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import FAST, GONGKAI, ROOT
+from tests.one_host_server import Answer, OneHostServer, html_page
 
 HOST = "www.robots-test.gov.cn"
 OPEN = [f"http://{HOST}/", f"http://{HOST}/open/a.html", f"http://{HOST}/open/b.html"]
@@ -26,51 +23,19 @@ PRIVATE = [f"http://{HOST}/private/c.html", f"http://{HOST}/private/d.html", f"h
 RULES = b"User-agent: *\nDisallow: /private/\n"
 
 
-class RobotsServer:
-    """Answers every proxied GET: robots.txt as `robots` says (status, body, delay), pages with 200."""
+class RobotsServer(OneHostServer):
+    """robots.txt answers as `robots` says (status, body, delay); every page 200."""
 
     def __init__(self) -> None:
         self.robots: tuple[int, bytes, float] = (200, RULES, 0.0)
-        self.paths: list[str] = []
-        server = self
+        super().__init__(self._answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                path = urlsplit(self.path).path or "/"
-                server.paths.append(path)
-                if path == "/robots.txt":
-                    status, body, delay = server.robots
-                    time.sleep(delay)
-                    ctype = "text/plain"
-                else:
-                    status, ctype = 200, "text/html; charset=utf-8"
-                    body = f"<html><head><title>{path}</title></head><body><p>{path}</p></body></html>".encode()
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> RobotsServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def crawl(self, out: Path, urls: list[str]) -> subprocess.CompletedProcess:
-        self.paths.clear()
-        proxy = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(out.parent), "http_proxy": proxy, "HTTP_PROXY": proxy}
-        return subprocess.run([*GONGKAI, "crawl", *urls, "--out", str(out), *FAST, "--set", "RETRY_TIMES=1",
-                               "-q"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    def _answer(self, path: str, headers: dict[str, str]) -> Answer:
+        if path != "/robots.txt":
+            return html_page(path)
+        status, body, delay = self.robots
+        time.sleep(delay)
+        return status, {"Content-Type": "text/plain"}, body
 
 
 def failures(out: Path) -> dict[str, dict]:

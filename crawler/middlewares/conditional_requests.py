@@ -13,36 +13,40 @@ Off (NotConfigured) when GONGKAI_CONDITIONAL_REQUESTS is false.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from archive.state import CrawlState
 from crawler.job import CrawlJob
-from crawler.middlewares.warc_capture import META_CONDITIONAL
+from crawler.middlewares.warc_capture import META_CONDITIONAL, META_UNCONDITIONAL
 
 CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
 
 
 class ConditionalRequestsMiddleware:
-    def __init__(self, crawler: Crawler, state: CrawlState) -> None:
+    def __init__(self, crawler: Crawler, state: CrawlState, out_dir: Path) -> None:
         self.stats = crawler.stats
         self.state = state
+        self.out_dir = out_dir
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequestsMiddleware:
         if not crawler.settings.getbool("GONGKAI_CONDITIONAL_REQUESTS"):
             raise NotConfigured("GONGKAI_CONDITIONAL_REQUESTS is off")
-        return cls(crawler, CrawlJob.from_crawler(crawler).state)
+        job = CrawlJob.from_crawler(crawler)
+        return cls(crawler, job.state, job.out_dir)
 
     def process_request(self, request: Request) -> None:
-        # Meta travels with redirects and retries (request.replace): what we set for one URL must
-        # not stick to another.
-        if request.meta.get(META_CONDITIONAL) not in (None, request.url):
+        # Meta and headers travel with redirects and retries (request.replace), and with a request
+        # handed to another worker: validators we added are decided again, for this URL, from
+        # this process's state (another worker's may have no stored copy to stand in for a 304).
+        if request.meta.pop(META_CONDITIONAL, None) is not None:
             for name in CONDITIONAL_HEADERS:
                 request.headers.pop(name, None)
-            request.meta.pop(META_CONDITIONAL, None)
-        if request.method == "GET" and not request.meta.get(META_CONDITIONAL):
+        if request.method == "GET" and not request.meta.get(META_UNCONDITIONAL):
             self._make_conditional(request)
         return None
 
@@ -52,7 +56,8 @@ class ConditionalRequestsMiddleware:
         page = self.state.page(request.url)
         if page is None or page.status != 200 or not (page.etag or page.last_modified):
             return
-        if self.state.full_capture(request.url, 200) is None:  # a GET's capture key is its URL
+        full = self.state.full_capture(request.url, 200)  # a GET's capture key is its URL
+        if full is None or not (self.out_dir / full.warc_file).exists():
             return  # nothing to stand in for the body a 304 would not send
         if page.etag:
             request.headers[b"If-None-Match"] = page.etag

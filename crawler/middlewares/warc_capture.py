@@ -50,6 +50,7 @@ logger = logging.getLogger(__name__)
 # and browser_capture.py
 META_ARCHIVED = "gongkai_archived"  # response already in this job's WARCs: not written again
 META_CONDITIONAL = "gongkai_conditional"  # URL whose conditional headers we added
+META_UNCONDITIONAL = "gongkai_unconditional"  # asked again without validators: its 304 had no stored copy
 
 
 def _header_pairs(headers) -> list[tuple[str, str]]:
@@ -90,7 +91,7 @@ class WarcCaptureMiddleware:
         # from the archive is itself fetched, and must be archived.
         request.meta.pop(META_ARCHIVED, None)
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    def process_response(self, request: Request, response: Response) -> Response | Request:
         if request.meta.get(META_ARCHIVED):
             return response  # already in this job's WARCs (a resumed crawl); pointer already set
         if self.failed:
@@ -130,7 +131,8 @@ class WarcCaptureMiddleware:
         digest = payload_digest(body)
         req_head, resp_head = self._heads(request, response, len(body))
         key = capture_key(request.method, request.url, request.body)
-        revisit = self.revisits and revisit_allowed(response.status)
+        # Asked again because the stored copy was unreadable: a revisit would point at it again.
+        revisit = self.revisits and revisit_allowed(response.status) and not request.meta.get(META_UNCONDITIONAL)
         prev = self.state.full_capture(key, response.status) if revisit else None
         if prev is not None and prev.payload_digest == digest and (self.out_dir / prev.warc_file).exists():
             pointer = self.writer.write_revisit(
@@ -150,16 +152,24 @@ class WarcCaptureMiddleware:
         self._record(request, response, kind, digest, pointer, fetched_at)
         return response
 
-    def _not_modified(self, request: Request, response: Response, fetched_at: str) -> Response:
+    def _not_modified(self, request: Request, response: Response, fetched_at: str) -> Response | Request:
         prev = self.state.full_capture(capture_key(request.method, request.url, request.body), 200)
         try:
             if prev is None:
                 raise RecordNotFound("no full capture in the state")
             stored = load_exchange(self.out_dir, prev.warc_file, prev.warc_offset)
         except (RecordNotFound, OSError, ValueError) as exc:
-            # The stored copy is unreadable: archive the 304 as it is, and let it fail as a page.
-            logger.warning("304 for %s but its stored capture is unreadable: %s", request.url, exc)
-            return self._capture(request, response, fetched_at)
+            # The stored copy is gone (WARCs moved away, a worker whose state names another's file):
+            # archive the 304 as received, and ask once more without validators for the body.
+            logger.warning("304 for %s but its stored capture is unreadable (%s): asking again unconditionally",
+                           request.url, exc)
+            self._capture(request, response, fetched_at)
+            self.stats.inc_value("gongkai/conditional/refetched")
+            headers = request.headers.copy()
+            for name in (b"If-None-Match", b"If-Modified-Since"):
+                headers.pop(name, None)
+            meta = {k: v for k, v in request.meta.items() if k not in (META_CONDITIONAL, "warc")}
+            return request.replace(headers=headers, meta={**meta, META_UNCONDITIONAL: True}, dont_filter=True)
         req_head, _ = self._heads(request, response, 0)
         head = not_modified_head(stored, _header_pairs(response.headers), response.protocol or "HTTP/1.1")
         pointer = self.writer.write_revisit(

@@ -175,7 +175,7 @@ def main() -> int:
     by_kind: Counter = Counter()
     titles_garbled = 0
     titles_wrong: list[tuple[dict, str | None]] = []
-    titles_missed = 0
+    titles_missed = titles_whole = 0
     for seed in seeds:
         for exp in gen.expected_reports(seed):
             rec = build(gen, exp)
@@ -187,6 +187,7 @@ def main() -> int:
                 continue
             if garbled and not title_holds(rec.get("title") or "", exp["title_must_contain"]):
                 titles_wrong.append((exp, rec.get("title")))
+            titles_whole += garbled and normalize(rec.get("title")) == normalize(exp["title"])
             built += 1
             text = normalize(rec.get("text") or "")
             for back in exp["text_must_contain"]:
@@ -208,7 +209,8 @@ def main() -> int:
     for exp, hits in dirty[:args.examples]:
         print(f"  e.g. seed {exp['seed']} {exp['url']}: " + "; ".join(f"{m} {x!r}" for m, x in hits[:3]))
     print(f"report pages served with a garbled title: {titles_garbled}; no record: {titles_missed}; "
-          f"record title without what the generator promises back: {len(titles_wrong)}")
+          f"record title without what the generator promises back: {len(titles_wrong)}; "
+          f"record title the clean title whole: {titles_whole}")
     for exp, got in titles_wrong[:args.examples]:
         print(f"  e.g. seed {exp['seed']} ({plan_for(exp['seed']).mojibake}) {exp['title_served']!r} -> {got!r}, "
               f"want {exp['title_must_contain']}")

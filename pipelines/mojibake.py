@@ -35,6 +35,7 @@ from pipelines.textnorm import simplified_sources, traditional_chars
 _GBK_SHIFT = re.compile(R.GBK_SHIFT_RUN)
 _LATIN1 = re.compile(R.LATIN1_RUN)
 _LATIN1_LEAD = re.compile("[\u00c2-\u00ef]")  # no Latin-1 run without one
+_TWO_BYTE_LEADS = frozenset(chr(c) for c in range(0xC2, 0xE0))  # Â-ß: a UTF-8 lead wanting one continuation
 _ODD = re.compile(f"[{R.ODD_CHARS}]")
 _NON_ASCII_RUN = re.compile(rf"[^\x00-\x7f\s\u3000]{{{R.UTF8_AS_GBK_MIN_CHARS},}}")
 _CJK = re.compile(f"[{CJK_IDEOGRAPHS}]")
@@ -246,8 +247,9 @@ def _as_served(body: str) -> Iterator[str]:
             yield "".join(chars)
 
 
-def repair(text: str) -> tuple[str, Repairs]:
-    """``text`` with every mojibake run re-read or removed, and what was done. Never raises."""
+def repair(text: str, keep_lost: bool = False) -> tuple[str, Repairs]:
+    """``text`` with every mojibake run re-read or removed, and what was done. Never raises.
+    ``keep_lost``: a lost character is left as one U+FFFD (for fill_lost), not removed."""
     done = Repairs()
     if not text or not _SUSPECT.search(text):
         return text, done
@@ -259,6 +261,12 @@ def repair(text: str) -> tuple[str, Repairs]:
 
     def latin1(m: re.Match) -> str:
         fixed = _reread_latin1(m.group(0))
+        if m.group(0)[-1] in _TWO_BYTE_LEADS and (m.end() == len(m.string) or m.string[m.end()] in "\r\n"):
+            # A run ending a line on a lead byte: its continuation may have been a no-break space
+            # (0xA0), which a text normaliser strips at the end of a line (报告 read twice ends Å + 0xA0).
+            nbsp = _reread_latin1(m.group(0) + "\u00a0")
+            if nbsp is not None and (fixed is None or nbsp.count("\ufffd") < fixed.count("\ufffd")):
+                fixed = nbsp
         if fixed is None:
             return m.group(0)
         done.latin1 += 1
@@ -302,8 +310,9 @@ def repair(text: str) -> tuple[str, Repairs]:
 
     def lost(m: re.Match) -> str:
         n = m.group(0).lstrip("?")
-        done.lost += len(n) if n.startswith("\ufffd") else max(1, len(n) // 3)  # 锟斤拷: one U+FFFD per 1.5 characters
-        return ""
+        count = len(n) if n.startswith("\ufffd") else max(1, len(n) // 3)  # 锟斤拷: one U+FFFD per 1.5 characters
+        done.lost += count
+        return "\ufffd" * count if keep_lost else ""
 
     try:
         # Each pass only where it can apply: a page's text is thousands of characters, mostly clean.
@@ -322,10 +331,44 @@ def repair(text: str) -> tuple[str, Repairs]:
     return text, done
 
 
-def repair_text(text: str, where: str = "text") -> tuple[str, list[str]]:
-    """``repair`` with its outcome as record warnings (codes MOJIBAKE_REPAIRED, MOJIBAKE_LOST)."""
-    fixed, done = repair(text)
+def fill_lost(text: str, context: str) -> tuple[str, int]:
+    """``text`` (lost characters standing as U+FFFD) with each lost character that ``context`` — the
+    same page, clean where the title is not (a 来源 line, the body naming the agency, a meta tag) —
+    holds between the same neighbours, and only one way; the others removed. And how many came back.
+    Filled left to right: a character filled is a neighbour of the next."""
+    # Only the context's clean lines: the garbled heading itself (锟斤拷理局) would answer 拷.
+    context = "\n".join(ln for ln in context.splitlines() if not _LOST.search(ln) and not _odd_chars(ln))
+    chars, filled = list(text), 0
+    for i, ch in enumerate(chars):
+        if ch != "\ufffd":
+            continue
+        # Neighbours up to the next character lost (U+FFFD ahead, NUL behind: one not found).
+        left = re.split("[\ufffd\x00]", "".join(chars[max(0, i - R.FILL_CONTEXT):i]))[-1]
+        right = "".join(chars[i + 1:i + 1 + R.FILL_CONTEXT]).partition("\ufffd")[0]
+        chars[i] = "\x00"  # not found: removed below
+        for before, after in ((left, right), (left, ""), ("", right)):
+            if len(before) + len(after) < R.FILL_MIN_CONTEXT:
+                continue
+            found = set(re.findall(re.escape(before) + f"([{CJK_IDEOGRAPHS}])" + re.escape(after), context))
+            if len(found) == 1:
+                chars[i], filled = found.pop(), filled + 1
+                break
+    return "".join(chars).replace("\x00", ""), filled
+
+
+def repair_text(text: str, where: str = "text", context: str | None = None) -> tuple[str, list[str]]:
+    """``repair`` with its outcome as record warnings (codes MOJIBAKE_REPAIRED, MOJIBAKE_LOST).
+    With ``context`` (a short text such as a title, and its page's clean text), characters lost
+    to mojibake are first looked for there (fill_lost)."""
+    fixed, done = repair(text, keep_lost=context is not None)
+    if context is not None and "\ufffd" in fixed:
+        fixed, filled = fill_lost(fixed, context)
+        done.lost -= filled
+    else:
+        filled = 0
     warnings: list[str] = []
+    if filled:
+        warnings.append(W.warning(W.MOJIBAKE_REPAIRED, f"{where}: {filled} characters lost to mojibake read from the page's clean text"))
     if done.reread:
         parts = ", ".join(f"{n} {name}" for name, n in (("GBK byte-shift", done.gbk_shift),
                                                         ("UTF-8 read as GBK", done.utf8_as_gbk),

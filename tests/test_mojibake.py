@@ -117,3 +117,26 @@ def test_a_latin1_run_whose_carrier_dropped_bytes_is_still_read_back() -> None:
     fixed, warnings = mojibake.repair_text(served)
     assert find_mojibake(fixed) == [] and fixed.startswith("四") and fixed.endswith("情况")
     assert {code_of(w) for w in warnings} == {MOJIBAKE_REPAIRED, MOJIBAKE_LOST}
+
+
+def test_a_title_takes_its_lost_characters_from_the_pages_clean_text_only() -> None:
+    """锟斤拷 / U+FFFD in a heading: the character comes back when the page's clean text (a 来源 line)
+    holds it between the same neighbours, one way only; the garbled heading itself is no witness."""
+    served = "锟斤拷龙区人\ufffd政\ufffd2020年政府信息公开工作年度报告"
+    page = f"{served}\n发布时间：2021-01-20　来源：北龙区人民政府"
+    title, warnings = mojibake.repair_text(served, "title", context=page)
+    assert title == "北龙区人民政府2020年政府信息公开工作年度报告"
+    assert [code_of(w) for w in warnings] == [MOJIBAKE_REPAIRED]
+    alone, warnings = mojibake.repair_text(served, "title", context=served)
+    assert alone == "龙区人政2020年政府信息公开工作年度报告" and MOJIBAKE_LOST in {code_of(w) for w in warnings}
+    # Two readings on the page (人民政府, 人民法院): neither is taken.
+    assert mojibake.repair_text("东龙县人民\ufffd", "title", context="东龙县人民政府 东龙县人民法院")[0] == "东龙县人民"
+
+
+def test_a_line_ending_latin1_run_gets_the_no_break_space_a_normaliser_stripped() -> None:
+    """报告 read as cp1252 twice ends 'Å' + U+00A0; folding whitespace drops the U+00A0, not the 告."""
+    served = "2019年政务公开工作年度报告"
+    for _ in range(2):
+        served = G._windows_1252(served.encode())
+    assert served.endswith("\u00a0")
+    assert mojibake.repair(" ".join(served.split()))[0] == "2019年政务公开工作年度报告"

@@ -64,7 +64,10 @@ def page_facts(tree: etree._Element) -> PageFacts:
     served_title = find_title(tree, meta, doc_title, lines)
     # The visible line is found by the title as served; the record gets it through the one mojibake
     # repair that page text and file titles get (a mirror garbles its headings as it garbles its body).
-    title, title_warnings = mojibake.repair_text(served_title, "title") if served_title else (served_title, [])
+    # What the repair cannot read back (a lost byte) the page may say clean elsewhere: its 来源 line, body, meta.
+    page_text = "\n".join(ln.clean for ln in lines)
+    title, title_warnings = mojibake.repair_text(served_title, "title", context="\n".join([page_text, *meta.values()])) \
+        if served_title else (served_title, [])
 
     at = title_line(lines, served_title) if served_title else None
     if at is not None:
@@ -88,8 +91,7 @@ def page_facts(tree: etree._Element) -> PageFacts:
         # line with a publish-date label is chrome wherever it sits.
         views, state = read_counter([ln for ln in lines if STRONG_ANY_RE.search(ln.clean)])
     return PageFacts(meta, lines, doc_title, title, at, window, (strong, weak, strip, signed),
-                     dates.parse_date(meta.get("pubdate")), views, state, "\n".join(ln.clean for ln in lines),
-                     title_warnings)
+                     dates.parse_date(meta.get("pubdate")), views, state, page_text, title_warnings)
 
 
 def page_title_field(facts: PageFacts, url: str) -> str | None:

@@ -65,4 +65,8 @@ MIN_PLAUSIBLE = 0.8
 # Bytes that are gone: U+FFFD runs and U+FFFD's own UTF-8 bytes (EF BF BD) read as GBK.
 # A '?' right before U+FFFD is the same loss written twice (a stand-in, then the reader's own).
 # 錕斤拷 is 锟斤拷 after a portal's conversion to Traditional.
+# A title's character lost to mojibake is taken from its page's clean text when it stands there between
+# the same neighbours, one way only: at most FILL_CONTEXT of them a side, at least FILL_MIN_CONTEXT in all.
+FILL_CONTEXT = 3
+FILL_MIN_CONTEXT = 2
 LOST = r"\??\ufffd+|(?:[锟錕]斤拷)+[锟錕]?"

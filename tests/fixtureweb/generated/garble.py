@@ -160,6 +160,10 @@ def garble_title(kind: str, title: str, agency: str, rng: random.Random) -> tupl
         start = title.find(agency) if agency else -1
         if start < 0 or len(agency) < 3:
             return None
-        served_name, kept = _lost(agency, rng)
-        return title[:start] + served_name + title[start + len(agency):], [title[:start] + kept[0] + title[start + len(agency):]]
+        places = [start + i for i, c in enumerate(agency) if _CJK.match(c)]
+        lost = sorted(rng.sample(places, min(len(places), rng.randint(1, 3))))
+        served = "".join(rng.choice(("\ufffd", "锟斤拷")) if i in lost else c for i, c in enumerate(title))
+        # What is left between the lost characters (a repair may find them on the page: then it holds more).
+        pieces = re.split("\x00", "".join("\x00" if i in lost else c for i, c in enumerate(title)))
+        return served, [p for p in pieces if p]
     return None

@@ -93,6 +93,14 @@ def run_gongkai(web: FixtureWeb, env: dict, out: Path, *extra: str) -> tuple[dic
     return row, urls
 
 
+def baseline_overrides() -> list[str]:
+    """FAST's politeness overrides (the start delay), given to the baseline as to gongkai."""
+    from benchmarks.baseline_spider import POLITENESS
+
+    pairs = [FAST[i + 1] for i in range(0, len(FAST), 2) if FAST[i] == "--set"]
+    return [arg for pair in pairs if pair.partition("=")[0] in POLITENESS for arg in ("-s", pair)]
+
+
 def run_baseline(web: FixtureWeb, env: dict, urls_file: Path) -> dict:
     web.reset()
     before = len(web.requests())
@@ -100,7 +108,7 @@ def run_baseline(web: FixtureWeb, env: dict, urls_file: Path) -> dict:
     # gongkai's settings (WARC capture, frontier journal, …), and the baseline is no longer bare.
     bare_env = {k: v for k, v in env.items() if k != "SCRAPY_SETTINGS_MODULE"}
     row = measure([SCRAPY, "runspider", str(ROOT / "benchmarks" / "baseline_spider.py"),
-                   "-a", f"urls_file={urls_file}"], bare_env, cwd=urls_file.parent)
+                   "-a", f"urls_file={urls_file}", *baseline_overrides()], bare_env, cwd=urls_file.parent)
     reqs, span = served(web, before)
     row.update(pages=len(reqs), span=span)
     return row

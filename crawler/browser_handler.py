@@ -131,6 +131,7 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         self._served = 0  # pages given to the current generation's context
         self._open_pages: dict[str, int] = {}
         self._idle_timer: asyncio.TimerHandle | None = None
+        self._memory_watch: asyncio.TimerHandle | None = None
         self._closed = False
         crawler.signals.disconnect(self._maybe_launch_in_thread, signals.engine_started)
         crawler.signals.disconnect(self._engine_started, signals.engine_started)
@@ -171,6 +172,21 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
             loop = asyncio.get_running_loop()
             self._idle_timer = loop.call_later(self.idle_seconds, self._idle)
 
+    def _watch_memory(self) -> None:
+        """While the browser is up and no page renders: close it as soon as a child of the crawl wants
+        the memory (pipelines/memory.py marker), not when the idle timer fires (20 s; a conversion
+        waits a third of its time, ~15 s, then runs regardless). Looked at every
+        MEMORY_WANTED_POLL_SECONDS until a render starts or the browser is down."""
+        self._memory_watch = None
+        if self._closed or getattr(self, "browser_provider", None) is None or any(self._open_pages.values()):
+            return
+        if self._memory_wanted():
+            self.stats.inc_value("gongkai/browser/memory_yields")
+            asyncio.ensure_future(self._shutdown("a LibreOffice conversion needs the memory"))
+            return
+        self._memory_watch = asyncio.get_running_loop().call_later(rules.MEMORY_WANTED_POLL_SECONDS,
+                                                                   self._watch_memory)
+
     def _idle(self) -> None:
         self._idle_timer = None
         if not any(self._open_pages.values()):
@@ -183,6 +199,8 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         self._closed = True
         if self._idle_timer is not None:
             self._idle_timer.cancel()
+        if self._memory_watch is not None:
+            self._memory_watch.cancel()
         await super().close()
         self._dead_socket.close()
         if self._profiles:
@@ -255,6 +273,8 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
                 asyncio.ensure_future(self._shutdown("a LibreOffice conversion needs the memory"))
             else:
                 self._restart_if_grown()
+                if self._wanted is not None and self._memory_watch is None:
+                    self._watch_memory()
 
     def _memory_wanted(self) -> bool:
         return self._wanted is not None and os.path.exists(self._wanted)

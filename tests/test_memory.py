@@ -135,3 +135,56 @@ def test_without_a_budget_the_browser_does_not_watch():
     assert got["env"] == [False, None]
     assert got["order"] == ["render may start", "conversion done"]
     assert (got["yields"], got["waited"]) == (None, None)
+
+
+# The marker appears while the browser is up and idle (between renders): the browser is closed within
+# a poll, not when its idle timer (20 s) fires, since a conversion waits only a third of its time.
+_IDLE_SCENARIO = """
+import asyncio, json, os, sys
+from pathlib import Path
+from scrapy.utils.reactor import install_reactor
+install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+from scrapy.utils.test import get_crawler
+from crawler import settings as project_settings
+from crawler.browser_handler import ScopedPlaywrightHandler
+from pipelines import memory
+
+settings = {k: getattr(project_settings, k) for k in dir(project_settings) if k.startswith(("PLAYWRIGHT_", "GONGKAI_"))}
+settings["GONGKAI_FAMILY_RSS_BUDGET_MB"] = int(sys.argv[1])
+handler = ScopedPlaywrightHandler(get_crawler(settings_dict=settings))
+marker = Path(memory.wanted_marker(os.getpid()))
+shutdowns = []
+
+async def shutdown(reason):
+    shutdowns.append([round(asyncio.get_running_loop().time() - started, 1), reason])
+    handler.browser_provider = None
+
+async def run():
+    global started
+    handler.browser_provider = object()  # a driver is up
+    handler._shutdown = shutdown
+    started = asyncio.get_running_loop().time()
+    handler._page_done("render-0")  # a render ends, no page open, nobody wants memory yet
+    await asyncio.sleep(0.5)
+    marker.write_text("converting")
+    await asyncio.sleep(1.5)
+    marker.unlink()
+
+asyncio.run(run())
+print(json.dumps({"shutdowns": shutdowns, "idle_seconds": handler.idle_seconds}))
+"""
+
+
+@pytest.mark.parametrize("budget_mb", [600, 0])
+def test_an_idle_browser_closes_when_memory_is_wanted_not_at_its_idle_timeout(budget_mb):
+    env = {k: v for k, v in os.environ.items() if k not in (memory.FAMILY_ROOT_ENV, memory.FAMILY_BUDGET_ENV)}
+    done = subprocess.run([sys.executable, "-c", _IDLE_SCENARIO, str(budget_mb)], capture_output=True, text=True,
+                          timeout=120, env=env, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr[-3000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["idle_seconds"] > 2  # the idle timer cannot be what closed it
+    if budget_mb:
+        assert [reason for _t, reason in got["shutdowns"]] == ["a LibreOffice conversion needs the memory"]
+        assert 0.5 <= got["shutdowns"][0][0] < 2
+    else:
+        assert got["shutdowns"] == []  # no budget: nobody watches

@@ -116,11 +116,14 @@ def _scrape(crawler, spider, sched, response, output) -> list[bool]:
     from scrapy import signals
     from scrapy.utils.asyncio import _parallel_asyncio
 
+    from crawler.distributed.offload import Offload
+
     keys = JobKeys(sched.keys.job)
     held: list[bool] = []
 
     async def process(out, source) -> None:
         await asyncio.sleep(0)
+        Offload.of(crawler).flush()  # an ack already sent has reached Redis
         held.append(bool(sched.server.hlen(keys.inflight(sched.worker))))
         if isinstance(out, Request):
             sched.enqueue_request(out)
@@ -137,6 +140,7 @@ def test_a_page_stays_in_flight_until_every_request_and_item_it_yielded_is_safe(
     from scrapy.http import HtmlResponse
 
     from crawler.distributed.ack import InflightAckSpiderMiddleware
+    from crawler.distributed.offload import Offload
 
     with LocalRedis() as server:
         crawler, spider, sched = _worker_parts(server.url, "job", "w1")
@@ -153,6 +157,7 @@ def test_a_page_stays_in_flight_until_every_request_and_item_it_yielded_is_safe(
 
         held = _scrape(crawler, spider, sched, response, middleware.process_spider_output_async(response, callback()))
         assert held == [True] * 21, held
+        Offload.of(crawler).flush()
         assert sched.server.hlen(JobKeys("job").inflight("w1")) == 0  # and acked once they all are
         assert len(sched) == 20
 
@@ -163,6 +168,7 @@ def test_a_failed_download_stays_in_flight_until_its_errbacks_output_is_safe():
     from twisted.python.failure import Failure
 
     from crawler.distributed.ack import InflightAckDownloaderMiddleware
+    from crawler.distributed.offload import Offload
 
     with LocalRedis() as server:
         crawler, spider, sched = _worker_parts(server.url, "job", "w1")
@@ -175,6 +181,7 @@ def test_a_failed_download_stays_in_flight_until_its_errbacks_output_is_safe():
         failure = Failure(TimeoutError("timed out"))
         held = _scrape(crawler, spider, sched, failure, attachment.errback(failure))
         assert held == [True, True], held
+        Offload.of(crawler).flush()
         assert sched.server.hlen(JobKeys("job").inflight("w1")) == 0
         assert attachment.errback == spider.attachment_failed  # put back: the request may travel again
 

@@ -34,6 +34,7 @@ from scrapy.http import Response
 from scrapy.utils.misc import arg_to_iter
 from twisted.python.failure import Failure
 
+from crawler.distributed.offload import Offload
 from crawler.distributed.scheduler import INFLIGHT_META, JobKeys, request_queued
 
 
@@ -63,6 +64,7 @@ class InflightTracker:
         from scrapy_redis.connection import get_redis_from_settings
 
         self.server = get_redis_from_settings(crawler.settings)
+        self.offload = Offload.of(crawler)
         self.key = JobKeys(crawler.settings.get("GONGKAI_JOB_ID")).inflight(crawler.settings.get("GONGKAI_WORKER_NAME"))
         self._entries: dict[int, _Entry] = {}  # id(response or failure) → its request's entry
         self._children: dict[int, _Entry] = {}  # id(yielded request) → the entry waiting for it
@@ -72,8 +74,8 @@ class InflightTracker:
 
     def ack(self, request: Request | None) -> None:
         inflight = request.meta.pop(INFLIGHT_META, None) if request is not None else None
-        if inflight is not None:
-            self.server.hdel(self.key, inflight)
+        if inflight is not None:  # the answer is not needed: off the reactor thread (offload.py)
+            self.offload.send(self.server.hdel, self.key, inflight)
 
     def forget(self) -> None:
         """The worker is idle: nothing it tracked can still be on its way."""

@@ -24,6 +24,7 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
 from crawler.distributed.ack import InflightTracker
+from crawler.distributed.offload import Offload
 from crawler.distributed.scheduler import JobKeys, reap_worker, requeue_worker
 
 logger = logging.getLogger(__name__)
@@ -106,7 +107,9 @@ class DistributedJob:
     def closed(self, spider=None, reason: str = "finished") -> None:
         if self._beat is not None and self._beat.running:
             self._beat.stop()
-        # Stopped before the job was done (a signal, an error): what it held goes back to the others.
+        # Stopped before the job was done (a signal, an error): what it held goes back to the others —
+        # once the acks still on their way have been made, so nothing done is handed out again.
+        Offload.of(self.crawler).flush()
         returned = requeue_worker(self.server, self.keys, self.worker)
         if returned:
             logger.info("%s stopped (%s): %d in-flight requests back to the queue", self.worker, reason, returned)

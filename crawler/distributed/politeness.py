@@ -20,6 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from crawler.distributed.offload import Offload
 from crawler.distributed.scheduler import JobKeys
 
 LEASE_META = "gongkai_host_lease"
@@ -49,6 +50,7 @@ class SharedHostLeases:
         self.ttl = settings.getfloat("DOWNLOAD_TIMEOUT") + 30
         self.wait = settings.getfloat("GONGKAI_DISTRIBUTED_LEASE_WAIT")
         self.stats = crawler.stats
+        self.offload = Offload.of(crawler)  # leases are taken and given back off the reactor thread
         self._acquire = self.server.register_script(_ACQUIRE)
 
     @classmethod
@@ -66,7 +68,7 @@ class SharedHostLeases:
             return None
         lease, key = uuid.uuid4().hex, self._key(request)
         waited = False
-        while not self._acquire(keys=[key], args=[time.time(), self.limit, self.ttl, lease]):
+        while not await self.offload.ask(self._take, key, lease):
             waited = True
             await asyncio.sleep(self.wait)
         if waited:
@@ -74,10 +76,13 @@ class SharedHostLeases:
         request.meta[LEASE_META] = (key, lease)
         return None
 
+    def _take(self, key: str, lease: str) -> bool:
+        return bool(self._acquire(keys=[key], args=[time.time(), self.limit, self.ttl, lease]))
+
     def _release(self, request: Request) -> None:
         held = request.meta.pop(LEASE_META, None)
         if held:
-            self.server.zrem(*held)
+            self.offload.send(self.server.zrem, *held)
 
     def process_response(self, request: Request, response: Response, spider=None) -> Response:
         self._release(request)

@@ -61,6 +61,7 @@ Answer = dict | None
 
 # V8 is driven from a thread of its own: mini-racer takes over a running asyncio loop it finds in
 # the calling thread (the crawl's reactor) and then refuses timeouts, which hostile scripts need.
+_OUT_OF_TIME = "scripts stopped: out of time"
 _V8_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="script-sandbox")
 
 
@@ -139,16 +140,16 @@ class _Run:
     def eval(self, code: str) -> object:
         left = self.deadline - time.monotonic()
         if self.stopped or left <= 0:
-            self.stopped = self.stopped or "page time budget spent"
+            self.stopped = self.stopped or f"{_OUT_OF_TIME} (the page's {R.PAGE_BUDGET_S:g} s)"
             return None
         try:
             return self.ctx.eval(code, timeout_sec=min(R.EVAL_TIMEOUT_S, left))
         except JSTimeoutException:
-            self.stopped = f"a script ran over {R.EVAL_TIMEOUT_S:g} s"
+            self.stopped = f"{_OUT_OF_TIME} (a script ran over {R.EVAL_TIMEOUT_S:g} s)"
             # The terminated script's last callback is delivered while the isolate is still up.
             self.ctx.eval("0")
         except JSOOMException:
-            self.stopped = f"a script went over {R.HEAP_LIMIT_BYTES // (1024 * 1024)} MB"
+            self.stopped = f"scripts stopped (a script went over {R.HEAP_LIMIT_BYTES // (1024 * 1024)} MB)"
         except JSEvalException as exc:
             first = next((line for line in str(exc).splitlines() if "Error" in line), str(exc)[:200])
             self.errors.append(first.strip())
@@ -158,10 +159,13 @@ class _Run:
 def evaluate(page: FetchedPage, tree: etree._Element, answers: Mapping[str, Answer]) -> Outcome:
     """Run the page's scripts with the answers known (request key -> Answer). See the module doc."""
     started = time.process_time()
-    try:
-        outcome = _V8_THREAD.submit(_evaluate, page, tree, answers).result()
-    except Exception as exc:  # the sandbox failing never costs the page: the browser is next
-        outcome = Outcome(warning=f"script sandbox failed: {type(exc).__name__}: {exc}")
+    for _ in range(1 + R.TIME_RETRIES):
+        try:
+            outcome = _V8_THREAD.submit(_evaluate, page, tree, answers).result()
+        except Exception as exc:  # the sandbox failing never costs the page: the browser is next
+            outcome = Outcome(warning=f"script sandbox failed: {type(exc).__name__}: {exc}")
+        if not (outcome.warning or "").startswith(_OUT_OF_TIME):
+            break
     if outcome.warning:
         logger.warning("Script sandbox on %s: %s", page.url, outcome.warning)
     outcome.cpu_s = time.process_time() - started
@@ -228,7 +232,7 @@ def _evaluate(page: FetchedPage, tree: etree._Element, answers: Mapping[str, Ans
             injected()
         raw = run.eval("__gk.result()")
     if run.stopped:
-        return Outcome(warning=f"scripts stopped ({run.stopped}); the count is left to the browser")
+        return Outcome(warning=f"{run.stopped}; the count is left to the browser")
     result = json.loads(raw) if isinstance(raw, str) else {"writes": {}, "sets": {}, "requests": []}
     for req in result["requests"]:
         key = req["key"]

@@ -21,6 +21,7 @@ should see it.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import importlib
 import logging
@@ -126,11 +127,14 @@ class _Worker:
     spawn method starts a resource-tracker process too, ~13 MB resident for the crawl's whole life,
     that tracks nothing a worker uses), joined to the pool by a socket pair it inherits."""
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, nice: int = 0) -> None:
         ours, theirs = socket.socketpair()
         self.process = subprocess.Popen([sys.executable, "-c", _BOOT, str(theirs.fileno()), target],
                                         pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
         theirs.close()
+        if nice:  # before its first page; what it starts (a converter) inherits it
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, self.process.pid, os.getpriority(os.PRIO_PROCESS, 0) + nice)
         self.conn = Connection(ours.detach())
         self.conn.send(list(sys.path))
         self.pages = 0  # pages this process has extracted: it is retired after the pool's recycle_after
@@ -175,8 +179,11 @@ class ExtractPool:
     """
 
     def __init__(self, workers: int | None = None, *, timeout: float = 120.0, target: str = DEFAULT_TARGET,
-                 retries: int = 1, recycle_after: int = 0) -> None:
+                 retries: int = 1, recycle_after: int = 0, nice: int = 0) -> None:
         self.size = workers or default_workers()
+        # Workers run this much nicer than the crawl process: when cores are short, the reactor
+        # (latency-bound fetching) is served first and extraction takes what is left.
+        self.nice = nice
         self.timeout = timeout
         self.retries = retries
         self.target = target
@@ -231,7 +238,7 @@ class ExtractPool:
             if worker is None or not worker.is_alive():
                 if worker is not None:
                     worker.kill()
-                worker = self._workers[i] = _Worker(self.target)
+                worker = self._workers[i] = _Worker(self.target, self.nice)
                 self.started += 1
             return worker
 

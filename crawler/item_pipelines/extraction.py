@@ -60,6 +60,7 @@ class ExtractionPipeline:
                                        else "GONGKAI_EXTRACT_MAX_WORKERS")
         self.workers = default_workers(most) if configured in (None, "") else int(configured)
         self.recycle_after = crawler.settings.getint("GONGKAI_EXTRACT_RECYCLE_PAGES")
+        self.nice = crawler.settings.getint("GONGKAI_EXTRACT_NICE")
         self.timeout = crawler.settings.getfloat("GONGKAI_EXTRACT_TIMEOUT")
         # Converting a linked file (PDF, DOC, OCR) runs inside the page's extraction: each adds time.
         self.timeout_per_file = crawler.settings.getfloat("GONGKAI_EXTRACT_TIMEOUT_PER_ATTACHMENT")
@@ -73,7 +74,8 @@ class ExtractionPipeline:
         if self.workers > 0:
             # Workers start on the first page handed over, not here: a crawl that finds no page
             # to extract never pays for them.
-            self.pool = ExtractPool(self.workers, timeout=self.timeout, recycle_after=self.recycle_after)
+            self.pool = ExtractPool(self.workers, timeout=self.timeout, recycle_after=self.recycle_after,
+                                    nice=self.nice)
             self.stats.set_value("gongkai/extract/workers", self.workers)
 
     def close_spider(self) -> None:

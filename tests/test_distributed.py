@@ -379,30 +379,38 @@ def _files(out: Path) -> dict[str, str]:
     return found
 
 
+def crawl_with_a_remote_worker(web, out: Path, remote: Path) -> tuple[subprocess.Popen, str, subprocess.CompletedProcess, list]:
+    """`gongkai crawl --workers 1 --redis URL` into `out` and, once its run is on the Redis, a
+    `gongkai worker` with its own --out `remote` (as on another machine); (coordinator, its stderr,
+    the worker, the run's keys left on the Redis)."""
+    import redis
+
+    slow = ["--set", "AUTOTHROTTLE_START_DELAY=0.3", "--set", "GONGKAI_RETRY_BACKOFF_BASE=0.2"]
+    with LocalRedis() as server:
+        coordinator = subprocess.Popen(
+            [*GONGKAI, "crawl", *web.start_urls, "--out", str(out), "--workers", "1", "--redis", server.url,
+             *slow], env=proxy_env(web), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        client = redis.Redis.from_url(server.url)
+        deadline = time.monotonic() + 120
+        while not client.smembers("gongkai:jobs") and time.monotonic() < deadline and coordinator.poll() is None:
+            time.sleep(0.1)
+        worker = subprocess.run([*GONGKAI, "worker", "--redis", server.url, "--out", str(remote), "--name", "r1", *slow],
+                                env=proxy_env(web), cwd=ROOT, capture_output=True, text=True, timeout=300)
+        _, stderr = coordinator.communicate(timeout=300)
+        left = client.keys("gongkai:job:*")
+    return coordinator, stderr, worker, left
+
+
 def test_a_worker_on_another_machine_is_merged_with_gongkai_merge(fixture_web, demo_crawl, tmp_path):
     """A worker with its own --out (as on another machine) joins a crawl shared through a Redis the
     user runs; its directory, copied to the coordinator's, is merged in: the reports of one process,
     one line per report, one index over both workers' WARCs; merging again changes nothing."""
     import shutil
 
-    import redis
-
     fixture_web.reset()
     before = len(fixture_web.requests())
     out, remote = tmp_path / "job", tmp_path / "elsewhere"
-    slow = ["--set", "AUTOTHROTTLE_START_DELAY=0.3", "--set", "GONGKAI_RETRY_BACKOFF_BASE=0.2"]
-    with LocalRedis() as server:
-        coordinator = subprocess.Popen(
-            [*GONGKAI, "crawl", *fixture_web.start_urls, "--out", str(out), "--workers", "1", "--redis", server.url,
-             *slow], env=proxy_env(fixture_web), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        client = redis.Redis.from_url(server.url)
-        deadline = time.monotonic() + 120
-        while not client.smembers("gongkai:jobs") and time.monotonic() < deadline and coordinator.poll() is None:
-            time.sleep(0.1)
-        worker = subprocess.run([*GONGKAI, "worker", "--redis", server.url, "--out", str(remote), "--name", "r1", *slow],
-                                env=proxy_env(fixture_web), cwd=ROOT, capture_output=True, text=True, timeout=300)
-        stdout, stderr = coordinator.communicate(timeout=300)
-        left = client.keys("gongkai:job:*")
+    coordinator, stderr, worker, left = crawl_with_a_remote_worker(fixture_web, out, remote)
     assert coordinator.returncode == 0, stderr[-3000:]
     assert worker.returncode == 0, worker.stderr[-3000:]
     assert left == []  # the coordinator cleared its run's keys from the user's Redis
@@ -455,3 +463,44 @@ def test_merge_says_what_is_wrong_in_one_line(tmp_path):
                            (["merge", str(tmp_path / "job")], "0 distributed runs")):
         proc = subprocess.run([*GONGKAI, *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2 and expected in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_recrawl_with_an_unseeded_remote_worker_logs_changes_as_one_process_does(tmp_path_factory):
+    """The remote worker starts each crawl without the job's state (its --out is a fresh directory),
+    so it calls every report it extracts new; merged, the job's change log judges each against the
+    job's state: the one changed report changed, the others unchanged, the 404 and the unlinked one
+    removed, and the corpus gains one line."""
+    import shutil
+
+    from tests.archive_helpers import changes_files, read_jsonl
+    from tests.test_recrawl import recrawl_scenario
+
+    work = tmp_path_factory.mktemp("remote-recrawl")
+    runs: list = []
+
+    def crawl(web, out: Path):
+        remote = work / f"elsewhere-{len(runs)}"
+        coordinator, stderr, worker, _ = crawl_with_a_remote_worker(web, out, remote)
+        assert coordinator.returncode == 0 and worker.returncode == 0, stderr[-3000:] + worker.stderr[-3000:]
+        shutil.copytree(remote, work / f"copy-{len(runs)}")
+        merged = subprocess.run([*GONGKAI, "merge", str(out), str(work / f"copy-{len(runs)}")], cwd=ROOT,
+                                capture_output=True, text=True, timeout=120)
+        assert merged.returncode == 0, merged.stderr[-3000:]
+        runs.append(json.loads((remote / "workers" / "r1" / "crawl-stats.json").read_text(encoding="utf-8")))
+        return merged
+
+    job = recrawl_scenario(work / "job", crawl)
+    out = job["out"]
+    assert all(stats.get("gongkai/reports/extracted", 0) for stats in runs)  # r1 extracted reports both times
+    files = changes_files(out)
+    assert len(files) == 2
+    log = {e["url"]: e for e in read_jsonl(files[1])}
+    assert log[job["changed"]]["change"] == "changed"
+    assert log[job["changed"]]["previous_text_digest"] is not None and "report" in log[job["changed"]]
+    assert (log[job["removed"]]["change"], log[job["removed"]]["reason"]) == ("removed", "http_404")
+    assert (log[job["unlinked"]]["change"], log[job["unlinked"]]["reason"]) == ("removed", "not_linked")
+    others = set(job["first"]) - {job["changed"], job["removed"], job["unlinked"]}
+    assert others and {log[url]["change"] for url in others} == {"unchanged"}
+    assert all("report" not in log[url] for url in others)
+    lines = read_jsonl(out / "reports.jsonl")
+    assert [r["url"] for r in lines[len(job["first"]):]] == [job["changed"]]

@@ -89,7 +89,13 @@ def import_workers(out: Path, paths: list[Path]) -> str:
         if dest.exists() and dest.resolve() == src.resolve():
             continue
         if dest.exists() and worker_run(dest) != runs[0]:
-            raise MergeError(f"{dest} holds a worker of another run; start that worker with another --name")
+            # The same name in an earlier run (a machine's worker joins every crawl as itself): its
+            # directory goes once its WARCs are in DIR/warc/ (merged then); never before.
+            if any(not (out / "warc" / w.name).exists() for w in warc_files(dest)) \
+                    or any((dest / "warc").glob("*.open")):
+                raise MergeError(f"{dest} holds a worker of another run that was never merged; "
+                                 f"merge it first (gongkai merge {out} --run {worker_run(dest)})")
+            shutil.rmtree(dest)
         for path in sorted(src.rglob("*")):
             target = dest / path.relative_to(src)
             if path.is_dir():

@@ -277,7 +277,7 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
                     self._watch_memory()
 
     def _memory_wanted(self) -> bool:
-        return self._wanted is not None and os.path.exists(self._wanted)
+        return self._wanted is not None and memory.memory_wanted(self._wanted)
 
     async def _wait_while_memory_is_wanted(self) -> None:
         """A render waits (bounded) while a child of the crawl converts with LibreOffice under the

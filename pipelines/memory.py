@@ -84,6 +84,31 @@ def wanted_marker(root: int) -> str:
     return os.path.join(tempfile.gettempdir(), f"gongkai-memory-wanted-{root}")
 
 
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return state[state.rindex(")") + 2:].split()[0] not in ("Z", "X")  # exited, not yet reaped
+
+
+def memory_wanted(marker: str) -> bool:
+    """Whether a member of the family holds the wanted-marker `marker`. A marker whose holder is gone
+    (an extraction worker killed at its timeout mid-conversion never reaches its `finally`) is stale:
+    it is removed, and nobody waits for it."""
+    try:
+        holder = int(Path(marker).read_text() or 0)
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError):
+        return True  # being written: its holder is starting
+    if holder and not _running(holder):
+        with contextlib.suppress(OSError):
+            os.unlink(marker)
+        return False
+    return True
+
+
 @contextlib.contextmanager
 def room_for(need: int, wait: float) -> Iterator[bool]:
     """Hold the family's wanted-marker while the block runs, after waiting up to `wait` seconds for

@@ -68,7 +68,9 @@ def test_libreoffice_runs_holding_the_marker(tmp_path, monkeypatch, crawl_family
     monkeypatch.setattr(rules, "LIBREOFFICE_COMMAND", (str(fake), *rules.LIBREOFFICE_COMMAND[1:]))
     doc = tmp_path / "cells.doc"
     doc.write_bytes(doc_of(("年度报告", "信息内容\x07本年制发件数\x07\x07")))
-    tables, _text, warnings = office_text.doc_tables(str(doc), 1.5)
+    # 6 s: a third waited for room (never, at a 1-byte budget), the rest for the fake soffice to start
+    # on a loaded box (at 1.5 s it was killed before it wrote its log).
+    tables, _text, warnings = office_text.doc_tables(str(doc), 6.0)
     assert log.read_text() == "True"  # the crawl's browser was told to stay closed meanwhile
     assert tables == [] and warnings == ["doc: LibreOffice could not convert the file; tables not read"]
 
@@ -188,3 +190,17 @@ def test_an_idle_browser_closes_when_memory_is_wanted_not_at_its_idle_timeout(bu
         assert 0.5 <= got["shutdowns"][0][0] < 2
     else:
         assert got["shutdowns"] == []  # no budget: nobody watches
+
+
+def test_a_marker_whose_holder_is_gone_is_stale(tmp_path):
+    # An extraction worker killed at its timeout mid-conversion leaves the marker behind: the
+    # browser must not wait for it (nor close for it) for the rest of the crawl.
+    marker = tmp_path / "gongkai-memory-wanted"
+    assert memory.memory_wanted(str(marker)) is False
+    marker.write_text(str(os.getpid()))
+    assert memory.memory_wanted(str(marker)) is True and marker.exists()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    marker.write_text(str(gone.pid))
+    assert memory.memory_wanted(str(marker)) is False
+    assert not marker.exists()

@@ -237,3 +237,23 @@ def test_replay_gives_the_crawls_views(crawl) -> None:
               if again.get(r["url"], {}).get("views") != r["views"]
               or again.get(r["url"], {}).get("views_source") != r["views_source"]]
     assert not differ, differ[:5]
+
+
+def test_replay_finds_a_script_answer_by_the_pages_referer_and_follows_its_redirects() -> None:
+    from archive.replay import ReplayContext
+
+    def answer(url: str, status: int, body: bytes, **headers: str) -> FetchedPage:
+        return FetchedPage(url=url, status=status, headers={"content-type": "application/json", **headers}, body=body,
+                           fetched_at="2026-01-01T00:00:00Z")
+
+    ctx = ReplayContext()
+    moved = "http://www.qh.gov.cn/api/hits?id=1"
+    ctx.small[moved] = answer(moved, 302, b"", location="/api/v2/hits?id=1")
+    ctx.small["http://www.qh.gov.cn/api/v2/hits?id=1"] = answer("http://www.qh.gov.cn/api/v2/hits?id=1", 200, b'{"hits": 5}')
+    assert ctx.script_answer(URL, moved, "GET").body == b'{"hits": 5}'
+    # A POST to one URL from many pages: only the answer to this page's request is this page's.
+    post = "http://www.qh.gov.cn/count.do"
+    ctx.small[post] = answer(post, 200, b"7")
+    ctx.asked_by[(post, URL)] = answer(post, 200, b"2817")
+    assert ctx.script_answer(URL, post, "POST").body == b"2817"
+    assert ctx.script_answer("http://www.qh.gov.cn/other.html", post, "POST") is None

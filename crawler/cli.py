@@ -187,9 +187,7 @@ def _merge(args: argparse.Namespace) -> int:
     from crawler.distributed.run import print_merged
 
     try:
-        run = import_workers(out, args.workers) if args.workers else args.run or last_run(out)
-        if args.run and run != args.run:
-            raise UsageError(f"--run {args.run}, but the worker directories are of run {run}")
+        run = import_workers(out, args.workers, args.run) if args.workers else args.run or last_run(out)
     except MergeError as exc:
         raise UsageError(str(exc)) from None
     merged = merge_job(out, run)

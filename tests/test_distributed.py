@@ -422,6 +422,9 @@ def test_a_worker_on_another_machine_is_merged_with_gongkai_merge(fixture_web, d
 
     copy = tmp_path / "copied-from-elsewhere"
     shutil.copytree(remote, copy)  # as scp/rsync would bring it
+    # A worker's --out may be a copy of the job directory, with older runs' worker directories in it.
+    shutil.copytree(copy / "workers" / "r1", copy / "workers" / "r0")
+    (copy / "workers" / "r0" / "worker.json").write_text(json.dumps({"run": "an-older-run", "name": "r0"}))
     merge = subprocess.run([*GONGKAI, "merge", str(out), str(copy)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert merge.returncode == 0, merge.stderr[-3000:]
     assert "merged 2 worker directories (r1, w1)" in merge.stdout

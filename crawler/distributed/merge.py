@@ -75,20 +75,34 @@ def _sources(path: Path) -> list[Path]:
     return found
 
 
-def import_workers(out: Path, paths: list[Path]) -> str:
+def import_workers(out: Path, paths: list[Path], run: str | None = None) -> str:
     """Copy worker directories from elsewhere (another machine's, copied here) into DIR/workers/;
-    their run. A WARC that DIR/warc/ holds already (the job's earlier files a worker was seeded
-    with) is linked from there, not copied."""
-    sources = [s for path in paths for s in _sources(path)]
-    runs = sorted({worker_run(s) for s in sources})
-    if len(runs) != 1:
-        raise MergeError(f"the worker directories are of {len(runs)} distributed runs ({', '.join(runs)}); "
-                         "merge one run at a time")
+    the run they are of. A worker's --out directory may also hold older runs' worker directories (a
+    copy of the job directory): only the run's are taken — `run`, else the one DIR merged last, else
+    the only one there is. A WARC that DIR/warc/ holds already (the job's earlier files a worker was
+    seeded with) is linked from there, not copied."""
+    named = [p for p in paths if (p / WORKER_FILE).exists()]
+    found = [s for path in paths for s in _sources(path)]
+    if run is None:
+        runs = {worker_run(s) for s in named} or {worker_run(s) for s in found}
+        marker = out / BASE_DIR / "run"
+        merged = marker.read_text(encoding="utf-8").strip() if marker.exists() else None
+        if len(runs) > 1 and merged in runs:
+            runs = {merged}
+        if len(runs) != 1:
+            raise MergeError(f"the worker directories are of {len(runs)} distributed runs ({', '.join(sorted(runs))}); "
+                             "name one with --run")
+        run = runs.pop()
+    if any(worker_run(s) != run for s in named):
+        raise MergeError(f"{', '.join(str(s) for s in named if worker_run(s) != run)}: a worker of another run than {run}")
+    sources = [s for s in found if worker_run(s) == run]
+    if not sources:
+        raise MergeError(f"no worker directory of run {run} in {', '.join(map(str, paths))}")
     for src in sources:
         dest = out / WORKERS_DIR / src.name
         if dest.exists() and dest.resolve() == src.resolve():
             continue
-        if dest.exists() and worker_run(dest) != runs[0]:
+        if dest.exists() and worker_run(dest) != run:
             # The same name in an earlier run (a machine's worker joins every crawl as itself): its
             # directory goes once its WARCs are in DIR/warc/ (merged then); never before.
             if any(not (out / "warc" / w.name).exists() for w in warc_files(dest)) \
@@ -110,7 +124,7 @@ def import_workers(out: Path, paths: list[Path]) -> str:
                 continue
             target.unlink(missing_ok=True)
             _link_or_copy(path, target)
-    return runs[0]
+    return run
 
 
 def _link_or_copy(src: Path, dest: Path) -> None:

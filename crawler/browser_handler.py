@@ -130,6 +130,7 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         self._generation = 0
         self._served = 0  # pages given to the current generation's context
         self._open_pages: dict[str, int] = {}
+        self._renders = 0  # renders past their memory wait: a shutdown decided before one started skips
         self._idle_timer: asyncio.TimerHandle | None = None
         self._memory_watch: asyncio.TimerHandle | None = None
         self._closed = False
@@ -155,6 +156,8 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         async with self._start_lock:
             if getattr(self, "browser_provider", None) is None:
                 return
+            if self._renders:
+                return  # a render started after this shutdown was decided: its own end decides again
             logger.info("Browser: shutting down (%s)", reason)
             await self._close_browser(self._forget_browser())
             try:
@@ -190,7 +193,8 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
     def _idle(self) -> None:
         self._idle_timer = None
         if not any(self._open_pages.values()):
-            self.stats.inc_value("gongkai/browser/idle_shutdowns")
+            if "browser" in self.__dict__ or self.context_wrappers:  # a browser closes (not only the driver)
+                self.stats.inc_value("gongkai/browser/idle_shutdowns")
             asyncio.ensure_future(self._shutdown("idle"))
 
     async def close(self) -> None:
@@ -209,6 +213,13 @@ class ScopedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
     # -- pages: context generations ---------------------------------------------------------------
     async def _download_request(self, request: Request, spider: Any = None) -> Response:
         await self._wait_while_memory_is_wanted()
+        self._renders += 1
+        try:
+            return await self._render(request, spider)
+        finally:
+            self._renders -= 1
+
+    async def _render(self, request: Request, spider: Any) -> Response:
         await self._ensure_started()
         if self._idle_timer is not None:
             self._idle_timer.cancel()

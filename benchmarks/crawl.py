@@ -12,7 +12,9 @@ as before the worker pool), so the pool's effect is a ratio in the same run. Rou
 systems, so machine noise (2 shared cores) lands on all of them; the ratio is of sums over rounds.
 
 pages/s is requests served (the fixture web's log) over the crawl's span: first to last request,
-so interpreter start-up and shutdown are not counted for either. CPU is user+sys of the crawl
+so interpreter start-up and shutdown are not counted for either. Nor is gongkai's extraction of
+pages still waiting when the last request is served (its workers run niced, GONGKAI_EXTRACT_NICE,
+and lag on a short-cored box): that time is in the wall column, which is whole process to exit. CPU is user+sys of the crawl
 process and its children (extraction workers included: they are joined), from wait4; for gongkai
 it is also split into the crawl process's own CPU (the reactor: fetching, WARC writing, the
 spider) and its children's (extraction workers, chromium and its driver), read by the process itself

@@ -11,7 +11,6 @@ still adapts each worker's delays to the host's latency on top of this.
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from urllib.parse import urlsplit
 
@@ -25,12 +24,15 @@ from crawler.distributed.scheduler import JobKeys
 
 LEASE_META = "gongkai_host_lease"
 
+# Expiry on the Redis server's clock, not the worker's: machines whose clocks disagree would
+# otherwise end each other's leases early (or late).
 _ACQUIRE = """
-local now = tonumber(ARGV[1])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[4])
-  redis.call('PEXPIRE', KEYS[1], math.floor(tonumber(ARGV[3]) * 1000))
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.floor(tonumber(ARGV[2]) * 1000))
   return 1
 end
 return 0
@@ -77,7 +79,7 @@ class SharedHostLeases:
         return None
 
     def _take(self, key: str, lease: str) -> bool:
-        return bool(self._acquire(keys=[key], args=[time.time(), self.limit, self.ttl, lease]))
+        return bool(self._acquire(keys=[key], args=[self.limit, self.ttl, lease]))
 
     def _release(self, request: Request) -> None:
         held = request.meta.pop(LEASE_META, None)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from crawler.distributed.merge import WORKERS_DIR, merge_job, write_worker_file
 from crawler.distributed.redis_server import LocalRedis, RedisUnavailable, die_with_parent
@@ -44,6 +45,13 @@ def _redis(url: str):
     import redis
 
     return redis.Redis.from_url(url)
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
 
 
 def register_job(redis_url: str, urls: list[str]) -> str:
@@ -120,7 +128,6 @@ def run_worker(redis_url: str, out: Path, *, job: str | None, name: str | None, 
 def run_crawl(urls: list[str], out: Path, workers: int, *, overrides: list[str], log_level: str = "INFO",
               redis_url: str | None = None) -> int:
     """A local Redis, `workers` worker processes, then one merged job directory."""
-    out.mkdir(parents=True, exist_ok=True)
     local = None
     if redis_url is None:
         try:
@@ -134,7 +141,7 @@ def run_crawl(urls: list[str], out: Path, workers: int, *, overrides: list[str],
         try:
             _redis(redis_url).ping()
         except Exception as exc:
-            print(f"gongkai: cannot reach the Redis at {redis_url}: {exc}", file=sys.stderr)
+            print(f"gongkai: cannot reach the Redis at {_without_password(redis_url)}: {exc}", file=sys.stderr)
             return 2
     procs: list[subprocess.Popen] = []
     job = None
@@ -146,10 +153,12 @@ def run_crawl(urls: list[str], out: Path, workers: int, *, overrides: list[str],
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
+        out.mkdir(parents=True, exist_ok=True)
         job = register_job(redis_url, urls)
-        if local is None:  # a Redis other machines can reach: say how they join
-            print(f"gongkai: run {job} on {redis_url}; another machine joins it with "
-                  f"`gongkai worker --redis {redis_url} --job {job} --out DIR`, then `gongkai merge {out} DIR`",
+        if local is None:  # a Redis other machines can reach: say how they join (never its password)
+            shown = _without_password(redis_url)
+            print(f"gongkai: run {job} on {shown}; another machine joins it with "
+                  f"`gongkai worker --redis {shown} --job {job} --out DIR`, then `gongkai merge {out} DIR`",
                   file=sys.stderr)
         names = [f"w{n}" for n in range(1, workers + 1)]
         per_worker = max(1, (len(os.sched_getaffinity(0)) + workers - 1) // workers)

@@ -1,6 +1,7 @@
 """Crawl throughput: gongkai against bare Scrapy on the same URLs, at 0 and 50 ms server wait.
 
 Run: .venv/bin/python -m benchmarks.crawl [--portals 60] [--rounds N] [--waits 0,0.05] [--inprocess]
+     [--set NAME=VALUE ...]
 
 The web is the generated fixture web (tests/fixtureweb/generated), --portals portals from seed
 --first-seed on; --portals 0 is the hand-written fixture web. For each server wait, one round is:
@@ -51,6 +52,8 @@ from tests.fixtureweb import FixtureWeb  # noqa: E402
 
 SCRAPY = str(ROOT / ".venv" / "bin" / "scrapy")
 START_URLS: list[str] = []  # of the web being measured
+# --set NAME=VALUE of the command line, for every gongkai crawl (the baseline fetches its URLs).
+GONGKAI_SETS: list[str] = []
 # `gongkai crawl …` run as `python -c CRAWL_PROCESS FILE crawl …`: the same command, which writes
 # its own CPU and its children's (RUSAGE_SELF / RUSAGE_CHILDREN) to FILE as it exits.
 CRAWL_PROCESS = """import json, resource, sys
@@ -87,8 +90,9 @@ def run_gongkai(web: FixtureWeb, env: dict, out: Path, *extra: str) -> tuple[dic
     web.reset()
     before = len(web.requests())
     split = out.with_name(out.name + "-cpu.json")
+    sets = [arg for pair in GONGKAI_SETS for arg in ("--set", pair)]
     row = measure([sys.executable, "-c", CRAWL_PROCESS, str(split), "crawl", *START_URLS, "--out", str(out),
-                   *FAST, "-q", *extra], env)
+                   *FAST, *sets, "-q", *extra], env)
     reqs, span = served(web, before)
     row.update(pages=len(reqs), span=span, **{f"cpu_{k}": v for k, v in json.loads(split.read_text()).items()})
     urls = [r.url for r in reqs if r.method == "GET" and not r.url.endswith("/robots.txt")]
@@ -224,7 +228,10 @@ def main() -> int:
     parser.add_argument("--portals", type=int, default=60, help="generated portals (0: the hand-written web)")
     parser.add_argument("--first-seed", type=int, default=2000)
     parser.add_argument("--workers-ratio", action="store_true", help="also --workers 2 against one process")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="gongkai crawl setting, e.g. GONGKAI_BROWSER_ENABLED=False (the static path alone)")
     args = parser.parse_args()
+    GONGKAI_SETS[:] = args.set
     waits = [float(w) for w in args.waits.split(",") if w]
     print(f"cores: {len(os.sched_getaffinity(0))}, load average at start: {os.getloadavg()[0]:.1f} "
           "(shared machine: compare the ratios, which are taken side by side)")

@@ -50,12 +50,10 @@ SAMPLE_SECONDS = 0.05
 
 
 def _kind(cmdline: str) -> str:
-    if "chromium" in cmdline or cmdline.startswith("/proc/self/exe --type="):  # chromium starts its children so
-        return "chromium"
+    if (browser := memory.browser_kind(cmdline)) is not None:
+        return browser
     if not cmdline.strip():
         return "no command line (starting or exiting)"
-    if "playwright/driver" in cmdline:
-        return "playwright driver (node)"
     if "crawler.cli" in cmdline:
         return "crawler"
     if "extract_pool" in cmdline or "multiprocessing" in cmdline:  # python -c "…crawler.extract_pool…"

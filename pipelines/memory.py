@@ -109,11 +109,29 @@ def memory_wanted(marker: str) -> bool:
     return True
 
 
+def browser_kind(cmdline: str) -> str | None:
+    """"chromium" or "playwright driver (node)" for the crawl's browser processes, else None: the
+    members of the family that close while the wanted-marker is held."""
+    if "chromium" in cmdline or cmdline.startswith("/proc/self/exe --type="):  # chromium's children
+        return "chromium"
+    if "playwright/driver" in cmdline:
+        return "playwright driver (node)"
+    return None
+
+
+def _room(root: int, need: int, budget: int) -> bool:
+    """`need` bytes fit under the budget — or the browser is down already: what is left (the crawl
+    and its workers) cannot give memory back, and waiting on would only leave the browser time to
+    come back."""
+    members = family(root)
+    return sum(m.rss for m in members) + need <= budget or not any(browser_kind(m.cmdline) for m in members)
+
+
 @contextlib.contextmanager
 def room_for(need: int, wait: float) -> Iterator[bool]:
     """Hold the family's wanted-marker while the block runs, after waiting up to `wait` seconds for
-    the family to have `need` bytes of room under its budget. Yields whether there was room (the
-    block runs either way: a conversion is worth more than the bound)."""
+    the family to have `need` bytes of room under its budget or for the browser to be down. Yields
+    whether it was (the block runs either way: a conversion is worth more than the bound)."""
     try:
         root, budget = int(os.environ[FAMILY_ROOT_ENV]), int(os.environ[FAMILY_BUDGET_ENV])
     except (KeyError, ValueError):
@@ -123,10 +141,10 @@ def room_for(need: int, wait: float) -> Iterator[bool]:
     Path(marker).write_text(str(os.getpid()))
     try:
         deadline = time.monotonic() + wait
-        room = family_rss(root) + need <= budget
+        room = _room(root, need, budget)
         while not room and time.monotonic() < deadline:
             time.sleep(_POLL_SECONDS)
-            room = family_rss(root) + need <= budget
+            room = _room(root, need, budget)
         yield room
     finally:
         with contextlib.suppress(OSError):

@@ -53,10 +53,33 @@ def test_the_marker_is_held_while_the_block_runs(crawl_family):
     assert not os.path.exists(marker)
 
 
-def test_no_room_waits_then_runs_anyway(crawl_family):
+@pytest.fixture
+def browser_child():
+    """A child whose command line is the Playwright driver's: the family's browser is up."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "playwright/driver/stand-in"])
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def test_no_room_while_the_browser_is_up_waits_then_runs_anyway(crawl_family, browser_child):
     marker = crawl_family(1)  # one byte: never room
-    with memory.room_for(memory.LIBREOFFICE_RSS, wait=0.3) as room:
+    with memory.room_for(memory.LIBREOFFICE_RSS, wait=0.5) as room:  # False: the wait ran out
         assert room is False and os.path.exists(marker)
+
+
+def test_with_the_browser_down_there_is_nothing_to_wait_for(crawl_family):
+    marker = crawl_family(1)  # over budget, but no browser in the family: nothing would give way
+    with memory.room_for(memory.LIBREOFFICE_RSS, wait=5) as room:  # True: not the wait running out
+        assert room is True and os.path.exists(marker)
+
+
+def test_the_browser_is_told_from_the_rest_of_the_family():
+    assert memory.browser_kind("/usr/lib/chromium/chromium-headless-shell --headless") == "chromium"
+    assert memory.browser_kind("/proc/self/exe --type=renderer") == "chromium"
+    assert memory.browser_kind("/x/site-packages/playwright/driver/node run-driver") == "playwright driver (node)"
+    assert memory.browser_kind("/x/.venv/bin/python -m crawler.cli crawl") is None
+    assert memory.browser_kind("/usr/lib/libreoffice/program/soffice.bin --headless") is None
 
 
 def test_libreoffice_runs_holding_the_marker(tmp_path, monkeypatch, crawl_family):

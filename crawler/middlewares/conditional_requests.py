@@ -21,9 +21,7 @@ from scrapy.exceptions import NotConfigured
 
 from archive.state import CrawlState
 from crawler.job import CrawlJob
-from crawler.middlewares.warc_capture import META_CONDITIONAL, META_UNCONDITIONAL
-
-CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
+from crawler.middlewares.warc_capture import CONDITIONAL_HEADERS, META_CONDITIONAL, META_UNCONDITIONAL
 
 
 class ConditionalRequestsMiddleware:

@@ -68,10 +68,6 @@ class RfcRobotsTxtMiddleware(RobotsTxtMiddleware):
         super().__init__(crawler)
         self.job = CrawlJob.from_crawler(crawler)
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RfcRobotsTxtMiddleware:
-        return cls(crawler)
-
     def process_request_2(self, rp, request: Request) -> None:  # noqa: ANN001 (Scrapy's signature)
         if isinstance(rp, _Unreachable):
             self._stats.inc_value("robotstxt/unreachable_refused")

@@ -51,6 +51,8 @@ logger = logging.getLogger(__name__)
 META_ARCHIVED = "gongkai_archived"  # response already in this job's WARCs: not written again
 META_CONDITIONAL = "gongkai_conditional"  # URL whose conditional headers we added
 META_UNCONDITIONAL = "gongkai_unconditional"  # asked again without validators: its 304 had no stored copy
+# The validators crawler/middlewares/conditional_requests.py adds (and a 304 refetch takes off).
+CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
 
 
 def _header_pairs(headers) -> list[tuple[str, str]]:
@@ -166,7 +168,7 @@ class WarcCaptureMiddleware:
             self._capture(request, response, fetched_at)
             self.stats.inc_value("gongkai/conditional/refetched")
             headers = request.headers.copy()
-            for name in (b"If-None-Match", b"If-Modified-Since"):
+            for name in CONDITIONAL_HEADERS:
                 headers.pop(name, None)
             meta = {k: v for k, v in request.meta.items() if k not in (META_CONDITIONAL, "warc")}
             return request.replace(headers=headers, meta={**meta, META_UNCONDITIONAL: True}, dont_filter=True)

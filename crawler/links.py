@@ -136,7 +136,8 @@ def _with_page_param(url: str, page: int) -> str:
 
 def script_redirect(raw_text: str, url: str) -> str | None:
     """Target of a tiny page that only redirects by script (location.replace(…))."""
-    if len(raw_text) > rules.SCRIPT_REDIRECT_MAX_PAGE_SIZE:
+    # The pattern has no literal prefix, so `re` tries it at every offset: ask for its word first.
+    if len(raw_text) > rules.SCRIPT_REDIRECT_MAX_PAGE_SIZE or "location" not in raw_text:
         return None
     m = _SCRIPT_REDIRECT.search(raw_text)
     return canonical_url(urljoin(url, m.group(1))) if m else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -11,6 +12,9 @@ _SESSION = {p.lower() for p in SESSION_PARAMS}
 _PATH_PARAM = re.compile(r";(" + "|".join(re.escape(p) for p in SESSION_PARAMS) + r")=[^/?#]*", re.I)
 
 
+# Remembered: every page's navigation repeats the same links, canonicalised again on each page
+# (0.14 ms of the crawl process's 12 ms CPU per page on 20 generated portals, py-spy).
+@functools.lru_cache(maxsize=8192)
 def canonical_url(url: str) -> str:
     """Drop the fragment and session parameters; keep everything else as the site wrote it."""
     parts = urlsplit(url)

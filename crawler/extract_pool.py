@@ -78,6 +78,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 
 _TRIM = _malloc_trim()
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def _give_back_free_memory() -> None:
@@ -143,6 +144,13 @@ class _Worker:
     def pid(self) -> int | None:
         return self.process.pid
 
+    def rss(self) -> int:
+        """Resident bytes now (0 when gone or off Linux)."""
+        try:
+            return int(open(f"/proc/{self.process.pid}/statm").read().split()[1]) * _PAGE
+        except (OSError, IndexError, ValueError):
+            return 0
+
     def is_alive(self) -> bool:
         return self.process.poll() is None
 
@@ -179,7 +187,8 @@ class ExtractPool:
     """
 
     def __init__(self, workers: int | None = None, *, timeout: float = 120.0, target: str = DEFAULT_TARGET,
-                 retries: int = 1, recycle_after: int = 0, nice: int = 0) -> None:
+                 retries: int = 1, recycle_after: int = 0, recycle_rss: int = 0, idle_seconds: float = 0.0,
+                 nice: int = 0) -> None:
         self.size = workers or default_workers()
         # Workers run this much nicer than the crawl process: when cores are short, the reactor
         # (latency-bound fetching) is served first and extraction takes what is left.
@@ -190,6 +199,14 @@ class ExtractPool:
         # A worker is stopped after this many pages (0: never) and the next page starts a fresh one,
         # so what a long crawl leaves in its heap (parser caches, fragmentation) is given back.
         self.recycle_after = recycle_after
+        # A worker whose resident set is past this many bytes after a page (0: never) is stopped too.
+        # What makes one grow is what it imported for a page (PDF: pdfminer and PyMuPDF are ~60 MB
+        # that no later HTML page needs) and the heap a large page left: a fresh one is ~45 MB.
+        self.recycle_rss = recycle_rss
+        # A worker that has had no page for this long (0: never) exits; the next page starts one. While
+        # the crawl waits on renders (the family's peak: chromium and its driver are up), it holds nothing.
+        self.idle_seconds = idle_seconds
+        self.idled = 0  # workers stopped after idle_seconds without a page
         self.replaced = 0  # workers killed and started again (died or timed out)
         self.recycled = 0  # workers retired after recycle_after pages
         self.started = 0  # worker processes started; none before the first page (they start lazily)
@@ -245,7 +262,8 @@ class ExtractPool:
     def _recycle(self, i: int) -> None:
         with self._lock:
             worker = self._workers[i]
-            if worker is None or worker.pages < self.recycle_after:
+            if worker is None or not ((self.recycle_after and worker.pages >= self.recycle_after)
+                                      or (self.recycle_rss and worker.rss() > self.recycle_rss)):
                 return
             self._workers[i] = None
             self.recycled += 1
@@ -258,9 +276,21 @@ class ExtractPool:
         if worker is not None:
             worker.kill()
 
+    def _idle(self, i: int) -> None:
+        with self._lock:
+            worker, self._workers[i] = self._workers[i], None
+            if worker is None:
+                return
+            self.idled += 1
+        worker.stop()
+
     def _slot(self, i: int) -> None:
         while True:
-            item = self._tasks.get()
+            try:
+                item = self._tasks.get(timeout=self.idle_seconds or None)
+            except queue.Empty:
+                self._idle(i)
+                continue
             if item is None:
                 with self._lock:
                     worker, self._workers[i] = self._workers[i], None
@@ -284,7 +314,7 @@ class ExtractPool:
                 self._replace(i)
             else:
                 future.set_exception(WorkerFailure(failure))
-            if self.recycle_after:  # after the answer is out: a stop waits for the process to exit
+            if self.recycle_after or self.recycle_rss:  # after the answer is out: a stop waits for the exit
                 self._recycle(i)
             del task, future, item, value
             # The crawl process too: the page's pickle and the record were tens of KB to MBs each.

@@ -144,6 +144,12 @@ GONGKAI_EXTRACT_MAX_WORKERS = 3
 GONGKAI_EXTRACT_MAX_WORKERS_WITH_BROWSER = 1
 # A worker is replaced by a fresh process after this many pages (0 = never): its heap stays small.
 GONGKAI_EXTRACT_RECYCLE_PAGES = 200
+# A worker past this many MB resident after a page is replaced too (0 = never). A fresh
+# worker is ~45 MB; one PDF brings pdfminer + PyMuPDF (~60 MB) that HTML pages never use again.
+GONGKAI_EXTRACT_RECYCLE_RSS_MB = 90
+# A worker with no page for this many seconds exits, the next page starts one (0 = never):
+# while the crawl waits on renders (chromium and its driver up: the family's peak) it holds nothing.
+GONGKAI_EXTRACT_IDLE_SECONDS = 5.0
 # Workers run this much nicer (os.setpriority) than the crawl process: fetching is latency-bound and
 # waits on the reactor, extraction is batch work that may lag (Scrapy's SCRAPER_SLOT_MAX_ACTIVE_SIZE
 # bounds the pages waiting for it). Only matters when the cores are short (0: same priority).

@@ -155,6 +155,36 @@ def test_workers_start_on_the_first_page_and_are_recycled_after_n_pages():
     assert pool.recycled == 2
 
 
+_HELD: list[bytearray] = []  # what a "large page" leaves resident in its worker
+
+
+def pid_after_growing(task: int) -> int:
+    """In a worker: keep `task` MB resident (as a PDF's libraries and heap would stay), give the pid."""
+    if task:
+        _HELD.append(bytearray(b"x" * (task * 2 ** 20)))
+    return os.getpid()
+
+
+def test_a_worker_grown_past_the_resident_bound_is_replaced_after_its_page():
+    with ExtractPool(1, target="tests.test_extract_pool:pid_after_growing", recycle_rss=400 * 2 ** 20) as pool:
+        pids = [pool.submit(grow).result(60) for grow in (0, 0, 500, 0, 0)]
+        assert pool.recycled == 1 and pool.replaced == 0
+    # The page that took it past 400 MB is answered by it; the next page has a fresh process.
+    assert [pids[i] != pids[i - 1] for i in range(1, 5)] == [False, False, True, False]
+
+
+def test_an_idle_worker_exits_and_the_next_page_starts_one():
+    with ExtractPool(1, target="tests.test_extract_pool:worker_pid", idle_seconds=0.3) as pool:
+        first = pool.submit(gold_pages()[0]).result(60)
+        deadline = time.monotonic() + 30
+        while (pool.worker_pids() or Path(f"/proc/{first}").exists()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pool.worker_pids() == [] and pool.idled == 1
+        assert not Path(f"/proc/{first}").exists()  # stopped and reaped, not left behind
+        second = pool.submit(gold_pages()[0]).result(60)
+        assert second != first and pool.started == 2 and pool.replaced == 0
+
+
 def convert_here(task: tuple[str, float]) -> dict:
     """In a worker: convert a fixture file with the subprocess launcher disabled, so any spawned
     converter (another Python) would show up as a warning instead of a result."""

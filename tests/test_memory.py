@@ -68,6 +68,12 @@ def test_no_room_while_the_browser_is_up_waits_then_runs_anyway(crawl_family, br
         assert room is False and os.path.exists(marker)
 
 
+def test_a_driver_without_its_chromium_is_a_browser_coming_up_not_room(crawl_family, browser_child):
+    crawl_family(10 ** 15)  # the sum fits any budget, but chromium (~170 MB) is not resident yet
+    with memory.room_for(memory.LIBREOFFICE_RSS, wait=0.5) as room:
+        assert room is False
+
+
 def test_with_the_browser_down_there_is_nothing_to_wait_for(crawl_family):
     marker = crawl_family(1)  # over budget, but no browser in the family: nothing would give way
     with memory.room_for(memory.LIBREOFFICE_RSS, wait=5) as room:  # True: not the wait running out

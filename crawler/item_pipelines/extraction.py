@@ -61,6 +61,8 @@ class ExtractionPipeline:
         self.workers = default_workers(most) if configured in (None, "") else int(configured)
         self.recycle_after = crawler.settings.getint("GONGKAI_EXTRACT_RECYCLE_PAGES")
         self.nice = crawler.settings.getint("GONGKAI_EXTRACT_NICE")
+        self.recycle_rss = crawler.settings.getint("GONGKAI_EXTRACT_RECYCLE_RSS_MB") * 2 ** 20
+        self.idle_seconds = crawler.settings.getfloat("GONGKAI_EXTRACT_IDLE_SECONDS")
         self.timeout = crawler.settings.getfloat("GONGKAI_EXTRACT_TIMEOUT")
         # Converting a linked file (PDF, DOC, OCR) runs inside the page's extraction: each adds time.
         self.timeout_per_file = crawler.settings.getfloat("GONGKAI_EXTRACT_TIMEOUT_PER_ATTACHMENT")
@@ -75,7 +77,7 @@ class ExtractionPipeline:
             # Workers start on the first page handed over, not here: a crawl that finds no page
             # to extract never pays for them.
             self.pool = ExtractPool(self.workers, timeout=self.timeout, recycle_after=self.recycle_after,
-                                    nice=self.nice)
+                                    recycle_rss=self.recycle_rss, idle_seconds=self.idle_seconds, nice=self.nice)
             self.stats.set_value("gongkai/extract/workers", self.workers)
 
     def close_spider(self) -> None:
@@ -84,6 +86,7 @@ class ExtractionPipeline:
             self.stats.set_value("gongkai/extract/workers_replaced", self.pool.replaced)
             self.stats.set_value("gongkai/extract/workers_recycled", self.pool.recycled)
             self.stats.set_value("gongkai/extract/workers_started", self.pool.started)
+            self.stats.set_value("gongkai/extract/workers_idled", self.pool.idled)
             self.pool = None
 
     async def process_item(self, item: object) -> object:

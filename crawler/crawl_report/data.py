@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -56,11 +57,17 @@ class JobReport:
         return sum(s.reports for s in self.sites)
 
 
-def read_jsonl(path: Path, warnings: list[str] | None = None) -> list[dict]:
-    """The complete JSON lines of `path` (a torn last line of a killed run is skipped)."""
+# What the report shows of a report line. A line carries the report's whole text and statistics
+# (tens of KB): holding every line of a 1,000-portal job at once took the crawl process to 1.3 GB
+# at the end of the crawl (benchmarks/scale.py), so only these fields are kept, a line at a time.
+_REPORT_FIELDS = ("report_year", "views", "agency", "title")
+
+
+def iter_jsonl(path: Path, warnings: list[str] | None = None) -> Iterator[dict]:
+    """The complete JSON lines of `path`, one at a time (a torn last line of a killed run is skipped)."""
     if not path.exists():
-        return []
-    rows, bad = [], 0
+        return
+    bad = 0
     with open(path, encoding="utf-8", errors="replace") as fh:
         for line in fh:
             try:
@@ -69,10 +76,14 @@ def read_jsonl(path: Path, warnings: list[str] | None = None) -> list[dict]:
                 bad += 1
                 continue
             if isinstance(row, dict):
-                rows.append(row)
+                yield row
     if bad and warnings is not None:
         warnings.append(f"{path.name}: {bad} unreadable line(s) skipped")
-    return rows
+
+
+def read_jsonl(path: Path, warnings: list[str] | None = None) -> list[dict]:
+    """The complete JSON lines of `path` (a torn last line of a killed run is skipped)."""
+    return list(iter_jsonl(path, warnings))
 
 
 def host_of(url: str) -> str:
@@ -82,9 +93,9 @@ def host_of(url: str) -> str:
 def load_job(job_dir: Path, *, crawl_id: str | None = None) -> JobReport:
     warnings: list[str] = []
     current: dict[str, dict] = {}
-    for record in read_jsonl(job_dir / "reports.jsonl", warnings):
-        if "url" in record:
-            current[record["url"]] = record  # the last line per URL is the current one
+    for record in iter_jsonl(job_dir / "reports.jsonl", warnings):
+        if "url" in record:  # the last line per URL is the current one
+            current[record["url"]] = {k: record.get(k) for k in _REPORT_FIELDS}
     stats_path = job_dir / "crawl-stats.json"
     stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
 

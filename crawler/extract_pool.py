@@ -22,7 +22,6 @@ should see it.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import importlib
 import logging
 import os
@@ -38,6 +37,7 @@ from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from typing import Any
 
+from crawler import malloc
 from pipelines import attachments
 
 logger = logging.getLogger(__name__)
@@ -70,22 +70,7 @@ def _resolve(target: str) -> Callable[[Any], Any]:
     return getattr(importlib.import_module(module), name)
 
 
-def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        return ctypes.CDLL(None).malloc_trim  # glibc
-    except (OSError, AttributeError):
-        return None  # another C library: nothing to call
-
-
-_TRIM = _malloc_trim()
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
-
-def _give_back_free_memory() -> None:
-    """After each page: what was freed goes back to the system (glibc keeps freed heap mapped and
-    resident until told; a page's lxml trees and PDF buffers are tens of MB)."""
-    if _TRIM is not None:
-        _TRIM(0)
 
 
 def _worker_main(conn: Connection, target: str) -> None:
@@ -113,7 +98,7 @@ def _worker_main(conn: Connection, target: str) -> None:
         except Exception as exc:  # an unpicklable result: say so rather than die
             conn.send(("error", f"result could not be sent back: {exc!r}"))
         del task, answer
-        _give_back_free_memory()
+        malloc.trim()  # a page's trees and buffers were tens of MB
 
 
 # The worker's first lines, run by `python -c`: the crawl's import path comes over the connection
@@ -318,7 +303,7 @@ class ExtractPool:
                 self._recycle(i)
             del task, future, item, value
             # The crawl process too: the page's pickle and the record were tens of KB to MBs each.
-            _give_back_free_memory()
+            malloc.trim()  # a page's trees and buffers were tens of MB
 
     def _run(self, i: int, task: Any, timeout: float) -> tuple[str, Any]:
         """("ok", result) | ("error", text) | ("lost", why) when the worker died or hung."""

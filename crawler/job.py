@@ -17,7 +17,6 @@ closed with reason "finished" is marked finished; any other end is resumed by th
 
 from __future__ import annotations
 
-import ctypes
 import logging
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -34,38 +33,11 @@ from archive.reconcile import unrecorded_captures
 from archive.record_digest import record_digest
 from archive.state import CrawlState, capture_key
 from archive.warcwriter import RotatingWarcWriter, recover_open_files
+from crawler import malloc
 
 logger = logging.getLogger(__name__)
 # Report items whose record digest is kept for the next component that asks (see record_digest).
 _DIGESTS_KEPT = 64
-_M_ARENA_MAX = -8  # glibc mallopt parameter
-
-
-def _glibc():
-    """glibc's allocator, or None on another libc (nothing to tune there)."""
-    try:
-        libc = ctypes.CDLL(None)
-        return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
-    except OSError:
-        return None
-
-
-_LIBC = _glibc()
-
-
-def bound_malloc_arenas(arenas: int) -> None:
-    """Cap glibc's malloc arenas for the threads started from now on (the reactor's thread pool, the
-    script sandbox's V8 thread, sqlite): each thread otherwise gets an arena of its own whose freed
-    pages are rarely given back, which is most of the crawl process's growth past its imports."""
-    if _LIBC is not None and arenas > 0:
-        _LIBC.mallopt(_M_ARENA_MAX, arenas)
-
-
-def trim_malloc() -> None:
-    """Give the free pages of every arena back to the system: bursts (a large page parsed, a
-    report built) leave them resident otherwise."""
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
 
 
 class CrawlJob:
@@ -106,8 +78,10 @@ class CrawlJob:
         self._digests: OrderedDict[int, tuple[dict, str]] = OrderedDict()
         self._ticker = task.LoopingCall(self.state.commit)
         self._interval = settings.getfloat("GONGKAI_STATE_COMMIT_INTERVAL")
-        bound_malloc_arenas(settings.getint("GONGKAI_MALLOC_ARENAS"))
-        self._trimmer = task.LoopingCall(trim_malloc)
+        # The crawl's growth past its imports is mostly per-thread arenas (the reactor's pool, V8's
+        # thread, sqlite) and bursts left resident: capped here, trimmed on a timer.
+        malloc.bound_arenas(settings.getint("GONGKAI_MALLOC_ARENAS"))
+        self._trimmer = task.LoopingCall(malloc.trim)
         self._trim_interval = settings.getfloat("GONGKAI_MALLOC_TRIM_INTERVAL")
         crawler.signals.connect(self._engine_started, signal=signals.engine_started, weak=False)
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed, weak=False)
@@ -168,7 +142,7 @@ class CrawlJob:
 
     def _engine_started(self) -> None:
         self._ticker.start(self._interval, now=False)
-        if self._trim_interval > 0 and _LIBC is not None:
+        if self._trim_interval > 0 and malloc.AVAILABLE:
             self._trimmer.start(self._trim_interval, now=False)
 
     def _spider_closed(self, spider=None, reason: str = "finished") -> None:

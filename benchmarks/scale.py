@@ -20,11 +20,18 @@ broken down by kind, so what grows is named.
 --jobdir gives the crawl a JOBDIR, so Scrapy keeps its queue on disk (pickled requests) instead
 of in memory: the frontier then costs disk, not RSS. --max-minutes stops the crawl (SIGINT, a
 clean shutdown) and reports what size it reached.
+
+Reports are scored against the web's expected reports by URL (benchmarks/discovery.py's norm_url),
+not counted as lines: the expected reports the crawl did not emit are listed with their portal seed,
+sub-site, list and mechanism, so a recall loss at scale names its pages. --keep DIR keeps the crawl's
+output (reports.jsonl, WARC, JOBDIR), its stderr and every request the fixture web served
+(served.jsonl: method, url, status, time) for diagnosis; --json PATH writes the figures as JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -79,7 +86,7 @@ class FrontierProbe:
                                  "pages": self.pages}) + "\n")
 
 
-def child(out: str, probe: str, urls_file: str, jobdir: bool) -> int:
+def child(out: str, probe: str, urls_file: str, jobdir: bool, log_level: str = "WARNING") -> int:
     """The crawl, as `gongkai crawl` runs it, plus the probe."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     from scrapy.crawler import CrawlerProcess
@@ -89,7 +96,7 @@ def child(out: str, probe: str, urls_file: str, jobdir: bool) -> int:
 
     settings = get_project_settings()
     settings.set("GONGKAI_OUT_DIR", out, priority="cmdline")
-    settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    settings.set("LOG_LEVEL", log_level, priority="cmdline")
     settings.set("GONGKAI_PROGRESS", False, priority="cmdline")
     settings.set("AUTOTHROTTLE_START_DELAY", 0.05, priority="cmdline")
     settings.set("GONGKAI_PROBE_FILE", probe, priority="cmdline")
@@ -111,27 +118,36 @@ def main() -> int:
     parser.add_argument("--first-seed", type=int, default=5000)
     parser.add_argument("--jobdir", action="store_true", help="disk-backed scheduler queue (Scrapy JOBDIR)")
     parser.add_argument("--max-minutes", type=float, default=30.0)
+    parser.add_argument("--keep", metavar="DIR", help="keep the crawl's output, stderr and served requests in DIR")
+    parser.add_argument("--json", metavar="PATH", help="write the figures (and the missed reports) as JSON")
+    parser.add_argument("--log-level", default="WARNING", help="the crawl's LOG_LEVEL (its stderr goes to --keep)")
     parser.add_argument("--child", nargs=3, metavar=("OUT", "PROBE", "URLS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return child(*args.child, jobdir=args.jobdir)
+        return child(*args.child, jobdir=args.jobdir, log_level=args.log_level)
 
     from benchmarks.browser import family  # one /proc walk (RSS, PSS, kind) for both benchmarks
+    from benchmarks.discovery import norm_url
     from tests.conftest import proxy_env
     from tests.fixtureweb.generated import GeneratedWeb
 
     gen = GeneratedWeb(range(args.first_seed, args.first_seed + args.portals))
-    with gen.serve() as web, tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
+    with gen.serve() as web, contextlib.ExitStack() as stack:
+        if args.keep:
+            work = Path(args.keep)
+            work.mkdir(parents=True, exist_ok=True)
+        else:
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         (work / "urls.txt").write_text("\n".join(gen.start_urls), encoding="utf-8")
         probe = work / "probe.jsonl"
         cmd = [sys.executable, "-m", "benchmarks.scale", "--child", str(work / "job"), str(probe),
-               str(work / "urls.txt")] + (["--jobdir"] if args.jobdir else [])
+               str(work / "urls.txt"), "--log-level", args.log_level] + (["--jobdir"] if args.jobdir else [])
         start = time.time()
         proc = subprocess.Popen(cmd, env=proxy_env(web), cwd=ROOT, stderr=subprocess.PIPE, text=True)
         samples: list[tuple[float, int, int, int, dict[str, int]]] = []  # (t, RSS, PSS, crawl RSS, RSS by kind)
         stderr: list[str] = []
-        reader = threading.Thread(target=lambda: stderr.extend(proc.stderr), daemon=True)
+        log = stack.enter_context(open(work / "stderr.log", "w", encoding="utf-8")) if args.keep else None
+        reader = threading.Thread(target=_read_stderr, args=(proc.stderr, stderr, log), daemon=True)
         reader.start()
         stopped = False
         while proc.poll() is None:
@@ -143,13 +159,21 @@ def main() -> int:
         wall = time.time() - start
         reader.join(5)
         points = [json.loads(line) for line in probe.read_text().splitlines()] if probe.exists() else []
-        served = len(web.requests())
-        reports = sum(1 for _ in open(work / "job" / "reports.jsonl", encoding="utf-8")) \
-            if (work / "job" / "reports.jsonl").exists() else 0
+        served_log = web.requests()
+        served = len(served_log)
+        if args.keep:
+            with open(work / "served.jsonl", "w", encoding="utf-8") as fh:
+                for r in served_log:
+                    fh.write(json.dumps({"method": r.method, "url": r.url, "status": r.status, "t": r.time}) + "\n")
+        del served_log
+        lines, emitted = emitted_urls(work / "job" / "reports.jsonl")
+    expected = gen.expected_reports()
+    missed = [r for r in expected if norm_url(r["url"]) not in emitted]
+    found = len(expected) - len(missed)
     print(f"portals: {args.portals} (seeds {args.first_seed}…), queue: {'disk (JOBDIR)' if args.jobdir else 'memory'}, "
           f"cores: {len(os.sched_getaffinity(0))}, load at end: {os.getloadavg()[0]:.1f}")
     print(f"{'stopped after --max-minutes' if stopped else 'finished'} in {wall:.0f} s (exit {proc.returncode}); "
-          f"{served} requests served, {reports} reports; expected reports: {len(gen.expected_reports())}")
+          f"{served} requests served, {lines} report lines; expected reports found: {found} of {len(expected)}")
     kinds = sorted({k for s in samples for k in s[4]} - {"crawl process"})
     print("t s | pages | frontier (queued) | in downloader | RSS family MB | PSS family MB | crawl process MB | "
           + " | ".join(f"{k} MB" for k in kinds))
@@ -171,9 +195,59 @@ def main() -> int:
     kind_peaks = {k: max(s[4].get(k, 0) for s in samples) for k in {k for s in samples for k in s[4]}}
     print("each kind's own peak: " + ", ".join(
         f"{k} {v / 2**20:.0f} MB" for k, v in sorted(kind_peaks.items(), key=lambda kv: -kv[1])))
+    if missed:
+        print(f"missed reports ({len(missed)}): url | seed | site | list | attachment | direct file | mechanism")
+        for r in missed:
+            print(f"  {r['url']} | {r['seed']} | {r['site']} | {r['list']} | {r['attachment']} | {r['direct_file']} | "
+                  + ",".join(f"{k}={v}" for k, v in r["mechanism"].items()))
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "portals": args.portals, "first_seed": args.first_seed, "jobdir": args.jobdir, "stopped": stopped,
+            "wall_s": round(wall), "exit": proc.returncode, "requests_served": served, "report_lines": lines,
+            "expected": len(expected), "found": found,
+            "peak_family_rss_mb": round(peak_family), "peak_family_at_s": round(peak[0] - start) if samples else None,
+            "peak_family_pss_mb": round(peak_pss), "peak_crawl_rss_mb": round(peak_main),
+            "peak_frontier": peak_frontier, "kind_peaks_mb": {k: round(v / 2**20) for k, v in kind_peaks.items()},
+            "at_peak_mb": {k: round(v / 2**20) for k, v in peak[4].items()},
+            "series": [{"t": round(p["t"] - start), "pages": p["pages"], "queued": p["queued"], "active": p["active"],
+                        **_near(samples, p["t"])} for p in points[::max(1, len(points) // 200)]],
+            "missed": [{k: r[k] for k in ("url", "seed", "site", "list", "attachment", "direct_file", "mechanism")}
+                       for r in missed],
+        }, ensure_ascii=False, indent=1), encoding="utf-8")
     if proc.returncode not in (0, None) and not stopped:
         print("".join(stderr[-30:]), file=sys.stderr)
     return 0
+
+
+def _read_stderr(stream, tail: list[str], log) -> None:
+    """The crawl's stderr: the last lines kept for an error, all of it to --keep's stderr.log."""
+    for line in stream:
+        tail.append(line)
+        del tail[:-200]
+        if log is not None:
+            log.write(line)
+
+
+def emitted_urls(path: Path) -> tuple[int, set[str]]:
+    """(lines, normalised URLs) of a reports.jsonl, read a line at a time (lines carry whole texts)."""
+    from benchmarks.discovery import norm_url
+
+    lines, urls = 0, set()
+    if path.exists():
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    lines += 1
+                    urls.add(norm_url(json.loads(line).get("url", "")))
+    return lines, urls
+
+
+def _near(samples: list, t: float) -> dict[str, int]:
+    """The RSS sample nearest time ``t`` (MB)."""
+    if not samples:
+        return {}
+    s = min(samples, key=lambda s: abs(s[0] - t))
+    return {"rss_family_mb": round(s[1] / 2**20), "pss_family_mb": round(s[2] / 2**20), "rss_crawl_mb": round(s[3] / 2**20)}
 
 
 def sample(root: int, family) -> tuple[float, int, int, int, dict[str, int]]:

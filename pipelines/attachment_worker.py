@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 
-from pipelines import ocr, ofd_text, office_text, pdf_tables, pdf_text
+from pipelines import memory, ocr, ofd_text, office_text, pdf_tables, pdf_text
 from pipelines.rules import attachments as rules
 
 
@@ -90,7 +90,12 @@ def parse_file(path: str, media_type: str, mem: int, timeout: float) -> dict:
     an Exception; `mem` is the address-space cap the caller set, named in the MemoryError warning."""
     try:
         if media_type == rules.PDF:
-            result = pdf_result(path)
+            # Under the crawl's family bound (pipelines/memory.py): a worker reading a PDF beside a
+            # grown browser was the family's peak once LibreOffice waited (crawler ~250 + chromium
+            # ~200 + driver ~110 + worker 125 MB); the browser closes for it when there is no room.
+            need = memory.PDF_DOCUMENT_RSS if "pymupdf" in sys.modules else memory.PDF_READER_RSS
+            with memory.room_for(need, wait=min(rules.PDF_ROOM_WAIT_SECONDS, timeout / 3), hold=False):
+                result = pdf_result(path)
         elif media_type == rules.DOCX:
             result = office_text._docx_text(path)
             result["text_source"] = "docx"
@@ -100,7 +105,7 @@ def parse_file(path: str, media_type: str, mem: int, timeout: float) -> dict:
             result = office_text._doc_text(path, timeout)
             result["text_source"] = "doc"
             if result["text"]:
-                result["tables"], text, more = office_text.doc_tables(path, timeout / 2)
+                result["tables"], text, more = office_text.doc_tables(path, timeout * rules.DOC_TABLES_SHARE)
                 result["warnings"].extend(more)
                 if pdf_text.visible_chars(text) >= pdf_text.visible_chars(result["text"]):
                     result["text"] = text  # LibreOffice kept the tables that antiword broke

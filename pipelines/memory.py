@@ -67,7 +67,7 @@ def family_rss(root: int) -> int:
     return sum(m.rss for m in family(root))
 
 
-# --- room for a large child: LibreOffice while the crawl's browser is up ----------------------------
+# --- room for a large child or a large read: LibreOffice or a PDF while the crawl's browser is up ------
 # Set by the crawl process (crawler/browser_handler.py) for its children: whose family to measure,
 # and the crawl's bound (bytes). Unset (replay, tools, tests): nobody waits.
 FAMILY_ROOT_ENV = "GONGKAI_FAMILY_ROOT"
@@ -75,6 +75,11 @@ FAMILY_BUDGET_ENV = "GONGKAI_FAMILY_RSS_BUDGET"
 # What a LibreOffice conversion of a report adds (soffice.bin peaked at 213 MB resident in
 # benchmarks/browser.py on generated seeds 1000-1039, before DOCs without tables skipped it).
 LIBREOFFICE_RSS = 220 * 2 ** 20
+# What reading a PDF adds to an extraction worker: pdfminer (+11 MB) and PyMuPDF's table finder
+# (+36 MB on import), then the document (+15 MB): 42 -> 101-106 MB on the three real reports of
+# shared/corpus/real-reports; once they are imported, only the document's share is new.
+PDF_READER_RSS = 70 * 2 ** 20
+PDF_DOCUMENT_RSS = 20 * 2 ** 20
 _POLL_SECONDS = 0.25
 
 
@@ -133,24 +138,39 @@ def _room(root: int, need: int, budget: int) -> bool:
 
 
 @contextlib.contextmanager
-def room_for(need: int, wait: float) -> Iterator[bool]:
-    """Hold the family's wanted-marker while the block runs, after waiting up to `wait` seconds for
-    the family to have `need` bytes of room under its budget or for the browser to be down. Yields
-    whether it was (the block runs either way: a conversion is worth more than the bound)."""
+def room_for(need: int, wait: float, *, hold: bool = True) -> Iterator[bool]:
+    """Wait up to `wait` seconds for the family to have `need` bytes of room under its budget or for
+    the browser to be down, holding the family's wanted-marker meanwhile (the browser closes once its
+    render is done, and starts none); then run the block. Yields whether there was room (the block
+    runs either way: a report's text is worth more than the bound).
+    `hold`: keep the marker while the block runs too, so no browser starts beside it — for a
+    LibreOffice conversion (~210 MB for seconds). Without it (a PDF read: ~70 MB for under a second,
+    many per crawl) there is no marker at all when there is room, and a browser the read waited
+    for may start again beside it: fresh, at ~110 MB, not the ~200 MB it had grown to."""
     try:
         root, budget = int(os.environ[FAMILY_ROOT_ENV]), int(os.environ[FAMILY_BUDGET_ENV])
     except (KeyError, ValueError):
         yield True
         return
     marker = wanted_marker(root)
+    room = _room(root, need, budget)
+    if room and not hold:
+        yield True
+        return
     Path(marker).write_text(str(os.getpid()))
     try:
         deadline = time.monotonic() + wait
-        room = _room(root, need, budget)
         while not room and time.monotonic() < deadline:
             time.sleep(_POLL_SECONDS)
             room = _room(root, need, budget)
+        if not hold:
+            _release(marker)
         yield room
     finally:
-        with contextlib.suppress(OSError):
+        _release(marker)
+
+
+def _release(marker: str) -> None:
+    with contextlib.suppress(OSError):
+        if Path(marker).read_text() == str(os.getpid()):  # not another holder's, written since
             os.unlink(marker)

@@ -198,9 +198,13 @@ def doc_tables(path: str, timeout: float) -> tuple[list[TableSpec], str, list[st
         with _one_libreoffice(timeout) as got:
             if not got:
                 return [], "", ["doc: another LibreOffice conversion held the lock too long; tables not read"]
-            # Under the crawl's family bound: the crawl's browser closes when idle and stays closed
-            # while this converts (pipelines/memory.py); after the wait it converts regardless.
-            with memory.room_for(memory.LIBREOFFICE_RSS, wait=(timeout - (time.monotonic() - started)) / 3):
+            # Under the crawl's family bound: the crawl's browser closes once its render is done and
+            # stays closed while this converts (pipelines/memory.py). The wait is all of the time
+            # but what a conversion needs: at a third of it (10 s) a render with pager clicks on a
+            # loaded box outlasted it, and LibreOffice ran beside chromium (benchmarks/browser.py:
+            # 7.4 s of it, family 763 MB). After the wait it converts regardless.
+            left = timeout - (time.monotonic() - started)
+            with memory.room_for(memory.LIBREOFFICE_RSS, wait=max(0.0, left - rules.LIBREOFFICE_CONVERT_SECONDS)):
                 returncode = _run_group([*rules.LIBREOFFICE_COMMAND, profile, "--outdir", tmp, src],
                                         timeout - (time.monotonic() - started))
         if returncode is None:

@@ -80,6 +80,39 @@ def test_with_the_browser_down_there_is_nothing_to_wait_for(crawl_family):
         assert room is True and os.path.exists(marker)
 
 
+def test_a_read_with_room_leaves_no_marker(crawl_family, browser_child):
+    marker = crawl_family(10 ** 15)
+    Path(marker).unlink(missing_ok=True)
+    # The stand-in driver has no chromium beside it, which is no room: pretend one is up.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(memory, "browser_kind", lambda cmd: "chromium" if "stand-in" in cmd else None)
+        with memory.room_for(memory.PDF_READER_RSS, wait=3600, hold=False) as room:
+            assert room is True and not os.path.exists(marker)  # the browser was not disturbed
+
+
+def test_a_read_without_room_marks_while_it_waits_not_while_it_reads(crawl_family, monkeypatch):
+    marker = crawl_family(1)
+    seen = []
+
+    def room(*_args) -> bool:  # room on the third look: the browser closed for the read
+        seen.append(os.path.exists(marker))
+        return len(seen) == 3
+
+    monkeypatch.setattr(memory, "_room", room)
+    with memory.room_for(memory.PDF_READER_RSS, wait=3600, hold=False) as got:
+        assert got is True and not os.path.exists(marker)
+    assert seen == [False, True, True]  # not marked before the first look; marked while it waited
+
+
+def test_a_holder_leaves_another_holders_marker(crawl_family):
+    marker = crawl_family(1)
+    with memory.room_for(memory.LIBREOFFICE_RSS, wait=0) as room:
+        assert room is True
+        Path(marker).write_text("1")  # another member (pid 1 stands in: alive) marked since
+    assert Path(marker).read_text() == "1"
+    Path(marker).unlink()
+
+
 def test_the_browser_is_told_from_the_rest_of_the_family():
     assert memory.browser_kind("/usr/lib/chromium/chromium-headless-shell --headless") == "chromium"
     assert memory.browser_kind("/proc/self/exe --type=renderer") == "chromium"

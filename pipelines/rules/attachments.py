@@ -100,6 +100,15 @@ OCR_MIN_CONFIDENCE = 70.0  # mean word confidence (0–100) below which the OCR 
 
 # --- DOC/WPS tables via LibreOffice (converted to DOCX, then read like one) --------------------------
 LIBREOFFICE_COMMAND = ("soffice", "--headless", "--norestore", "--convert-to", "docx")
+# Seconds of a DOC's time kept for the conversion itself (a report converts in 2-5 s, 10 at nice 10 on a
+# loaded box); the rest of its share may be spent waiting for room under the crawl's memory bound.
+LIBREOFFICE_CONVERT_SECONDS = 12.0
+# Seconds a PDF waits for room under the crawl's memory bound (the browser's render in progress to end
+# and the browser to close), at most a third of its timeout; then it is read regardless.
+PDF_ROOM_WAIT_SECONDS = 15.0
+# A DOC's share of its timeout spent on tables (waiting for room, then LibreOffice); antiword's text,
+# read first, takes well under a second.
+DOC_TABLES_SHARE = 0.75
 OCR_DARK_LEVEL = 128  # grey level (0–255) below which a pixel is ink
 # A dark run at least this long (points) is a table rule, not a stroke of a glyph: across, the
 # narrowest value column; down, one text line's row (a CJK glyph's strokes stay under ~10 pt).

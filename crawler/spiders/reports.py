@@ -41,6 +41,26 @@ def _loads_data(tree) -> bool:
     return any(p.search(scripts) for p in _LOADING)
 
 
+def _report_links(response: Response, links: list[L.Link], meta: dict) -> list[L.Link]:
+    """The list's links to reports, as _from_list counts them, but not to lists (a breadcrumb or
+    "current page" link to the column, or to the column above, looks like an article link)."""
+    column = meta.get("column") or response.url
+    column_dir = L.directory_of(column)
+    return [link for link in links if link.url not in (response.url, column) and not L.is_column_link(link)
+            and (L.is_candidate_report(link) or (link.url.startswith(column_dir) and L.looks_like_article(link.path)))]
+
+
+def _filled_by_script(response: Response) -> bool:
+    """A rendered page whose static form (riding along in the render request) has its list drawn
+    by script: what sent it to the browser (crawler/browser.py's browser_reason)."""
+    static = browser.static_fallback(response.request)
+    if static is None:
+        return False
+    page = fetched_page_from_response(static)
+    parsed = parse_page(page)
+    return parsed.tree is not None and browser.browser_reason(page, parsed.tree) in ("script_list", "spa_shell")
+
+
 class ReportsSpider(scrapy.Spider):
     name = "reports"
 
@@ -54,6 +74,7 @@ class ReportsSpider(scrapy.Spider):
         # own sites); Scrapy's OffsiteMiddleware enforces it for every request.
         self.allowed_domains = sorted({registered_domain(u) for u in self.start_urls})
         self._rendered_lists: set[str] = set()  # list pages already sent to the browser as a fallback
+        self._rerendered_lists: set[str] = set()  # rendered lists found empty, rendered a second time
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.start_urls:
@@ -154,6 +175,9 @@ class ReportsSpider(scrapy.Spider):
             # page to the browser too (parse_list_api).
             if not to_browser and not rendered and not calls and not any(found) and _loads_data(parsed.tree):
                 yield from self._render_list(response.url, meta)
+            elif rendered and not calls and not _report_links(response, links, meta) \
+                    and (_loads_data(parsed.tree) or _filled_by_script(response)):
+                yield from self._render_list_again(response)
 
     # -- a page and what completes it (pipelines/completion.py) -------------------------------------
     def _next_step(self, page, steps: list[completion.Step], render: dict | None = None) -> Iterator[object]:
@@ -253,6 +277,22 @@ class ReportsSpider(scrapy.Spider):
         request = self._request(url, "column", hops=meta.get("hops", 0), column=meta.get("column") or url,
                                 link_text=meta.get("link_text"))
         yield browser.browser_request(request, callback=self.parse, errback=self.on_error, pager=True,
+                                      settings=self.settings)
+
+    def _render_list_again(self, response: Response) -> Iterator[Request]:
+        """A rendered list whose scripts load data, showing no report link: rendered once more.
+
+        The page's own requests pass through Scrapy's downloader, behind its host's slot and
+        AutoThrottle delay; under load their answers can come after the render's settle deadline,
+        and the DOM is read with the list still empty (measured: a browser-only list in a 150-portal
+        crawl, its POST reaching the server a second after the 3 s deadline, its four reports lost).
+        A second render meets a later, quieter slot; once per URL, so a list that is really empty
+        costs one render more."""
+        if response.url in self._rerendered_lists:
+            return
+        self._rerendered_lists.add(response.url)
+        self.crawler.stats.inc_value("gongkai/browser/list_rendered_again")
+        yield browser.browser_request(response.request, callback=self.parse, errback=self.render_failed, pager=True,
                                       settings=self.settings)
 
     def list_api_failed(self, failure: Failure) -> Iterator[Request]:

@@ -80,14 +80,14 @@ def family(root: int) -> list[tuple[int, int, int, str, str]]:
     return out
 
 
-def run_crawl(gen: GeneratedWeb, browser: bool, extra: tuple[str, ...] = ()) -> dict:
+def run_crawl(gen: GeneratedWeb, browser: bool, extra: tuple[str, ...] = (), stderr_to: Path | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp, gen.serve(keep_headers=False) as web:
         out = Path(tmp) / "job"
         env = dict(os.environ, http_proxy=web.proxy_url, HTTP_PROXY=web.proxy_url, no_proxy="", NO_PROXY="",
                    PYTHONPATH=str(ROOT))
         cmd = [sys.executable, "-m", "crawler.cli", "crawl", *gen.start_urls, "--out", str(out),
                "--set", "AUTOTHROTTLE_ENABLED=False", "--set", f"GONGKAI_BROWSER_ENABLED={browser}",
-               *extra, "--log-level", "WARNING"]
+               "--log-level", "WARNING", *extra]  # a later --log-level wins
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         peak: dict = {"rss": 0, "pss": 0, "at_peak": [], "by_kind_max": defaultdict(int), "kind_peak_members": {},
@@ -120,6 +120,8 @@ def run_crawl(gen: GeneratedWeb, browser: bool, extra: tuple[str, ...] = ()) -> 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         stderr = proc.stderr.read() if proc.stderr else b""
+        if stderr_to is not None:
+            stderr_to.write_bytes(stderr)
         _pid, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         done.set()
@@ -173,6 +175,8 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="a crawl setting for every run (to measure a tunable), repeatable")
     parser.add_argument("--json", type=Path, help="write the figures here too")
+    parser.add_argument("--log", type=Path, metavar="PREFIX",
+                        help="keep each crawl's log (INFO) as PREFIX.RUN.log, to see what the browser and memory did")
     args = parser.parse_args()
     common = tuple(arg for pair in args.set for arg in ("--set", pair))
     names = [n.strip() for n in args.runs.split(",") if n.strip()]
@@ -181,7 +185,9 @@ def main() -> None:
         parser.error(f"--runs: unknown {unknown}; choose from {', '.join(RUNS)}")
     gen = GeneratedWeb(parse_seeds(args.seeds))
     mechanisms = sorted({gen.plan(s).list_mechanism for s in gen.seeds})
-    rows = {name: run_crawl(gen, browser=RUNS[name][0], extra=(*common, *RUNS[name][1])) for name in names}
+    logging = ("--log-level", "INFO") if args.log else ()
+    rows = {name: run_crawl(gen, browser=RUNS[name][0], extra=(*common, *RUNS[name][1], *logging),
+                            stderr_to=Path(f"{args.log}.{name}.log") if args.log else None) for name in names}
     mb = 2 ** 20
     first = next(iter(rows.values()))
     print(f"Generated portals {args.seeds} (list mechanisms: {', '.join(mechanisms)}), "

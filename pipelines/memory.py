@@ -9,6 +9,7 @@ Off Linux (no /proc) the family reads as empty: 0 bytes, and nothing waits.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import tempfile
 import time
@@ -16,6 +17,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
+
+logger = logging.getLogger(__name__)
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -163,6 +166,9 @@ def room_for(need: int, wait: float, *, hold: bool = True) -> Iterator[bool]:
         while not room and time.monotonic() < deadline:
             time.sleep(_POLL_SECONDS)
             room = _room(root, need, budget)
+        if not room:
+            logger.warning("Memory: no room for %.0f MB under the family bound of %.0f MB after %.0f s; "
+                           "going ahead beside the browser", need / 2 ** 20, budget / 2 ** 20, wait)
         if not hold:
             _release(marker)
         yield room

@@ -38,12 +38,15 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from crawler import malloc
-from pipelines import attachments
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TARGET = "pipelines.report:build_report"
-IN_WORKER_ENV = attachments.IN_EXTRACT_WORKER_ENV
+# Called once in each worker before its first page. Code that would otherwise isolate itself in a
+# subprocess (attachment conversion) learns that it already runs in a worker this pool kills and
+# replaces on a timeout or a crash, and the worker caps its address space as a converter would be.
+# Named, not imported: the crawl process never needs pipelines.attachments (its converters' imports).
+DEFAULT_SETUP = "pipelines.attachments:enter_extract_worker"
 
 
 class WorkerFailure(Exception):
@@ -73,11 +76,10 @@ def _resolve(target: str) -> Callable[[Any], Any]:
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
-def _worker_main(conn: Connection, target: str) -> None:
+def _worker_main(conn: Connection, target: str, setup: str = "") -> None:
     """A worker's whole life: receive a page, answer ("ok", result) or ("error", repr), repeat."""
-    # Code that would otherwise isolate itself in a subprocess (attachment conversion) may see that
-    # it already runs in a worker this pool kills and replaces on a timeout or a crash.
-    attachments.enter_extract_worker()
+    if setup:
+        _resolve(setup)()
     # Ctrl-C is the crawl's to handle: it stops gracefully and still needs its workers for the pages
     # in flight; a worker whose crawl is gone sees its connection close and returns.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -105,7 +107,7 @@ def _worker_main(conn: Connection, target: str) -> None:
 # (targets like "tests.test_x:fn" must import as they would in the crawl process), then the loop.
 _BOOT = ("import sys; from multiprocessing.connection import Connection; conn = Connection(int(sys.argv[1])); "
          "sys.path[:0] = [p for p in conn.recv() if p not in sys.path]; "
-         "from crawler.extract_pool import _worker_main; _worker_main(conn, sys.argv[2])")
+         "from crawler.extract_pool import _worker_main; _worker_main(conn, sys.argv[2], sys.argv[3])")
 
 
 class _Worker:
@@ -113,9 +115,9 @@ class _Worker:
     spawn method starts a resource-tracker process too, ~13 MB resident for the crawl's whole life,
     that tracks nothing a worker uses), joined to the pool by a socket pair it inherits."""
 
-    def __init__(self, target: str, nice: int = 0) -> None:
+    def __init__(self, target: str, nice: int = 0, setup: str = DEFAULT_SETUP) -> None:
         ours, theirs = socket.socketpair()
-        self.process = subprocess.Popen([sys.executable, "-c", _BOOT, str(theirs.fileno()), target],
+        self.process = subprocess.Popen([sys.executable, "-c", _BOOT, str(theirs.fileno()), target, setup],
                                         pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
         theirs.close()
         if nice:  # before its first page; what it starts (a converter) inherits it
@@ -173,7 +175,7 @@ class ExtractPool:
 
     def __init__(self, workers: int | None = None, *, timeout: float = 120.0, target: str = DEFAULT_TARGET,
                  retries: int = 1, recycle_after: int = 0, recycle_rss: int = 0, idle_seconds: float = 0.0,
-                 nice: int = 0) -> None:
+                 nice: int = 0, setup: str = DEFAULT_SETUP) -> None:
         self.size = workers or default_workers()
         # Workers run this much nicer than the crawl process: when cores are short, the reactor
         # (latency-bound fetching) is served first and extraction takes what is left.
@@ -181,6 +183,7 @@ class ExtractPool:
         self.timeout = timeout
         self.retries = retries
         self.target = target
+        self.setup = setup  # "module:function" each worker calls once before its first task ("": none)
         # A worker is stopped after this many pages (0: never) and the next page starts a fresh one,
         # so what a long crawl leaves in its heap (parser caches, fragmentation) is given back.
         self.recycle_after = recycle_after
@@ -240,7 +243,7 @@ class ExtractPool:
             if worker is None or not worker.is_alive():
                 if worker is not None:
                     worker.kill()
-                worker = self._workers[i] = _Worker(self.target, self.nice)
+                worker = self._workers[i] = _Worker(self.target, self.nice, self.setup)
                 self.started += 1
             return worker
 

@@ -57,6 +57,8 @@ def _kind(cmdline: str) -> str:
         return "no command line (starting or exiting)"
     if "crawler.cli" in cmdline:
         return "crawler"
+    if "script_sandbox" in cmdline:  # the script sandbox's own child (an extraction pool of one)
+        return "script sandbox"
     if "extract_pool" in cmdline or "multiprocessing" in cmdline:  # python -c "…crawler.extract_pool…"
         return "extraction workers"
     if "pipelines.attachments" in cmdline:

@@ -1,4 +1,11 @@
-"""The script sandbox before the browser: which pages try it first, and their render if it fails.
+"""The script sandbox in the crawl: the process it runs in, which pages try it before the browser,
+and their render if it fails.
+
+A report page's SANDBOX steps (pipelines/completion.py) run in a process of their own (`Sandbox`):
+V8 (~40 MB resident once an isolate has run, plus each isolate's heap) never loads in the crawl
+process, which shares the memory bound with chromium (issue 9), and the reactor does not stop while
+scripts run. It is crawler/extract_pool.py's pool with one worker (timeouts, a dead worker replaced,
+exit when idle); replay runs the same function in its own process (pipelines/completion.py).
 
 A report page the browser would render only for its counter (crawler/browser.py's reason
 "counter") has its scripts run in the sandbox first (pipelines/script_sandbox.py, through
@@ -9,16 +16,65 @@ picklable data: it rides in request meta with the page's steps).
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from lxml import etree
-from scrapy import Request
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
+from twisted.internet.threads import deferToThread
 
 from crawler import browser
+from crawler.extract_pool import ExtractPool
 from crawler.rules import browser as browser_rules
 from pipelines import script_sandbox
 from pipelines.page import FetchedPage
+
+logger = logging.getLogger(__name__)
+_TARGET = "pipelines.script_sandbox:evaluate_task"
+
+
+class Sandbox:
+    """`await run(task)` → script_sandbox.evaluate_task(task), in the sandbox process (or here, with
+    GONGKAI_SANDBOX_WORKERS = 0). The process starts on the first task and exits after
+    GONGKAI_SANDBOX_IDLE_SECONDS without one."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.stats = crawler.stats
+        self.workers = settings.getint("GONGKAI_SANDBOX_WORKERS")
+        self.idle_seconds = settings.getfloat("GONGKAI_SANDBOX_IDLE_SECONDS")
+        self.timeout = settings.getfloat("GONGKAI_SANDBOX_TIMEOUT")
+        self.pool: ExtractPool | None = None
+        crawler.signals.connect(self.close, signal=signals.spider_closed)
+
+    async def run(self, task: script_sandbox.Task) -> script_sandbox.Outcome:
+        if self.workers <= 0:
+            return script_sandbox.evaluate_task(task)
+        if self.pool is None:
+            # No setup: the extraction workers' address-space cap would leave V8 no room to reserve.
+            self.pool = ExtractPool(self.workers, timeout=self.timeout, target=_TARGET, setup="",
+                                    idle_seconds=self.idle_seconds)
+        future = self.pool.submit(task)
+        try:
+            try:
+                asyncio.get_running_loop()  # the asyncio reactor (Scrapy's default) runs this coroutine
+            except RuntimeError:
+                return await deferToThread(future.result)  # another reactor: wait off its thread
+            return await asyncio.wrap_future(future)
+        except Exception as exc:  # as in the crawl process: the sandbox failing never costs the page
+            logger.warning("Script sandbox on %s: %s", task[0].url, exc)
+            return script_sandbox.Outcome(warning=f"script sandbox failed: {exc}")
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.stats.set_value("gongkai/sandbox/processes_started", self.pool.started)
+            self.stats.set_value("gongkai/sandbox/processes_replaced", self.pool.replaced)
+            self.pool = None
 
 # Request meta keys the render of a page needs again (the spider's own), and where the kept render rides.
 _PAGE_META = ("role", "hops", "column", "link_text", "empty_run", "warc")

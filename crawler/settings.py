@@ -154,6 +154,15 @@ GONGKAI_EXTRACT_IDLE_SECONDS = 5.0
 # waits on the reactor, extraction is batch work that may lag (Scrapy's SCRAPER_SLOT_MAX_ACTIVE_SIZE
 # bounds the pages waiting for it). Only matters when the cores are short (0: same priority).
 GONGKAI_EXTRACT_NICE = 10
+# The script sandbox (V8, pipelines/script_sandbox.py) runs report pages' counter scripts in this many
+# processes of their own (crawler/sandbox.py; 0 = in the crawl process): V8 is ~40 MB resident once
+# an isolate has run, and the crawl process shares the family's memory bound with chromium. One exits
+# after IDLE_SECONDS without a page (the next starts it again, ~0.3 s); an evaluation taking longer
+# than TIMEOUT seconds (the scripts' own bounds are 2 s a page: pipelines/rules/script_sandbox.py)
+# has its process replaced and is tried once more, then the page's count is left to the browser.
+GONGKAI_SANDBOX_WORKERS = 1
+GONGKAI_SANDBOX_IDLE_SECONDS = 5.0
+GONGKAI_SANDBOX_TIMEOUT = 30.0
 # Distributed crawl (`--workers N`, `gongkai worker`; crawler/distributed/): a worker whose heartbeat
 # is older than the TTL (s) is dead and its in-flight requests return to the queue; an idle worker
 # looks for new work every POLL (s); a download waiting for its host's shared lease retries every

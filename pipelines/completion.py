@@ -7,10 +7,13 @@ page (`pair_counter`, `pair_attachment`). The crawl turns the plan into Scrapy r
 (crawler/spiders/reports.py); replay looks the same URLs up in the WARCs (archive/replay.py,
 `complete_from`). Because both ask this module, a replay completes a page exactly as the crawl did.
 
-A counter no static reading finds is run in the script sandbox (pipelines/script_sandbox.py): its
-requests are SCRIPT steps, fetched a round at a time; after each round the sandbox runs again with
-the answers (`pair_script`), until it wants nothing more (or MAX_ROUNDS): then its number, if any,
-is the page's counter answer, its source the endpoint whose answer held it.
+A counter no static reading finds is run in the script sandbox (pipelines/script_sandbox.py): each
+run is a SANDBOX step (`sandbox_task` is what it is given, `pair_sandbox` pairs its outcome); its
+requests are SCRIPT steps, fetched a round at a time; after each round's last answer (`pair_script`)
+the sandbox runs again, until it wants nothing more (or MAX_ROUNDS): then its number, if any, is the
+page's counter answer, its source the endpoint whose answer held it. The crawl runs a SANDBOX step
+in a process of its own (crawler/sandbox.py: V8 never loads in the crawl process, and the reactor
+does not wait on it), replay here; both call script_sandbox.evaluate_task on the same task.
 
 Only report pages (pipelines.report.is_report) are completed: any other page's counter or files
 would be fetched for nothing, since no record is made of it.
@@ -33,13 +36,14 @@ from pipelines.rules.script_sandbox import MAX_ROUNDS
 COUNTER = "counter"
 ATTACHMENT = "attachment"
 SCRIPT = "script"  # a request the page's scripts make, run in the sandbox
+SANDBOX = "sandbox"  # a run of the page's scripts with the answers so far (no request)
 
 
 @dataclass
 class Step:
     """One request that completes a page. Plain data: the rest of a page's steps ride in request meta."""
 
-    kind: str  # COUNTER | ATTACHMENT | SCRIPT
+    kind: str  # COUNTER | ATTACHMENT | SCRIPT | SANDBOX
     url: str
     headers: dict[str, str] = field(default_factory=dict)
     link_text: str | None = None  # an attachment's link text on the page
@@ -64,7 +68,9 @@ def plan(page: FetchedPage, parsed: ParsedPage, links: list[Link] | None = None,
         if (call := endpoints.counter_call(page, tree)) is not None:
             steps.append(Step(COUNTER, call.url, call.headers))
         elif script_sandbox.applies(page, tree) and report.is_report(page):
-            steps.extend(_sandbox_round(page, tree))
+            # A page planned afresh starts afresh.
+            page.extra["sandbox"] = {"answers": {}, "rounds": 0, "cpu_s": 0.0}
+            steps.append(Step(SANDBOX, page.url))
     if attachments:
         files = [link for link in (page_links(tree, page.url) if links is None else links) if is_attachment(link)]
         # Referer: the page, as a browser sends it, and how replay tells which page a file was fetched for.
@@ -91,42 +97,44 @@ def pair_attachment(page: FetchedPage, file: FetchedPage) -> None:
     page.extra.setdefault("attachments", []).append(file)
 
 
-def _sandbox_round(page: FetchedPage, tree) -> list[Step]:
-    """Run the page's scripts with the answers so far: the next round's SCRIPT steps, or none when
-    the sandbox is done (its number, if any, becomes the page's counter answer)."""
-    state = page.extra.get("sandbox")
-    if not state or "answers" not in state:  # a page planned afresh starts afresh
-        state = page.extra["sandbox"] = {"answers": {}, "rounds": 0, "cpu_s": 0.0}
-    outcome = script_sandbox.evaluate(page, tree, state["answers"])
+def sandbox_task(page: FetchedPage) -> script_sandbox.Task:
+    """What a SANDBOX step runs: script_sandbox.evaluate_task on the page (it pickles; its tree is
+    rebuilt from its bytes) with the answers its scripts have had so far."""
+    return page, page.extra["sandbox"]["answers"]
+
+
+def pair_sandbox(page: FetchedPage, outcome: script_sandbox.Outcome, rest: list[Step]) -> list[Step]:
+    """A SANDBOX step's outcome: the next round's SCRIPT steps, then `rest`; or, when the sandbox is
+    done, `rest` (its number, if any, is the page's counter answer)."""
+    state = page.extra["sandbox"]
     state["rounds"] += 1
     state["cpu_s"] += outcome.cpu_s
     if outcome.calls and state["rounds"] <= MAX_ROUNDS:
         return [Step(SCRIPT, call.url, call.headers, method=call.method, body=call.body, key=key)
-                for key, call in outcome.calls]
+                for key, call in outcome.calls] + rest
     # Done: what rides on with the page is the summary, not the answers (scripts can be large).
     page.extra["sandbox"] = {"rounds": state["rounds"], "cpu_s": state["cpu_s"], "views": outcome.views}
     if outcome.views is not None:
         page.extra["counter"] = {"views": outcome.views, "source": outcome.source}
-    return []
+    return rest
 
 
 def pair_script(page: FetchedPage, step: Step, status: int, body: bytes, content_type: str,
                 rest: list[Step]) -> list[Step]:
     """A script request's answer (status 0: it failed): the steps that follow. After the round's
-    last answer the sandbox runs again: its next round comes first, then the rest of the plan."""
+    last answer the sandbox runs again: a SANDBOX step first, then the rest of the plan."""
     state = page.extra.setdefault("sandbox", {"answers": {}, "rounds": 0, "cpu_s": 0.0})
     state.setdefault("answers", {})[step.key] = script_sandbox.answer_of(status, body, content_type)
     if rest and rest[0].kind == SCRIPT:
         return rest
-    tree = parse_page(page).tree
-    return (_sandbox_round(page, tree) if tree is not None else []) + rest
+    return [Step(SANDBOX, page.url), *rest]
 
 
 def sandbox_unread(page: FetchedPage, steps: list[Step]) -> bool:
     """The sandbox ran on this page, is done, and read no number: the browser is the last resort."""
     state = page.extra.get("sandbox")
     return (state is not None and "answers" not in state and state.get("views") is None
-            and not any(s.kind == SCRIPT for s in steps))
+            and not any(s.kind in (SCRIPT, SANDBOX) for s in steps))
 
 
 class Archive(Protocol):
@@ -155,6 +163,8 @@ def complete_from(page: FetchedPage, archive: Archive, *, max_attachments: int =
         if step.kind == COUNTER and (answer := archive.counter_answer(step.url)) is not None:
             pair_counter(page, step, answer.body, answer.content_type)
             found.append(step)
+        elif step.kind == SANDBOX:
+            steps = pair_sandbox(page, script_sandbox.evaluate_task(sandbox_task(page)), steps)
         elif step.kind == SCRIPT:
             answer = archive.script_answer(page.url, step.url, step.method)
             steps = pair_script(page, step, answer.status if answer else 0, answer.body if answer else b"",

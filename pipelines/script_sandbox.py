@@ -37,6 +37,7 @@ from lxml import etree
 from py_mini_racer import JSEvalException, JSOOMException, JSTimeoutException, MiniRacer
 
 from pipelines.decode import decode_body
+from pipelines.document import parse_page
 from pipelines.domains import registered_domain
 from pipelines.endpoints import EndpointCall
 from pipelines.metadata.lines import visible_lines
@@ -58,6 +59,9 @@ _JS_TYPES = {"", "text/javascript", "application/javascript", "text/ecmascript",
 
 # An answer as the sandbox keeps it: {"status": int, "body": bytes, "type": str}; None: failed.
 Answer = dict | None
+# One evaluation as it travels to a sandbox process: the page (its tree is rebuilt from its bytes)
+# and the answers known (evaluate_task).
+Task = tuple[FetchedPage, Mapping[str, Answer]]
 
 # V8 is driven from a thread of its own: mini-racer takes over a running asyncio loop it finds in
 # the calling thread (the crawl's reactor) and then refuses timeouts, which hostile scripts need.
@@ -170,6 +174,14 @@ def evaluate(page: FetchedPage, tree: etree._Element, answers: Mapping[str, Answ
         logger.warning("Script sandbox on %s: %s", page.url, outcome.warning)
     outcome.cpu_s = time.process_time() - started
     return outcome
+
+
+def evaluate_task(task: Task) -> Outcome:
+    """`evaluate` of a page as fetched: what pipelines/completion.py's SANDBOX step runs, in the
+    crawl's sandbox process (crawler/sandbox.py) or in replay's own."""
+    page, answers = task
+    tree = parse_page(page).tree
+    return evaluate(page, tree, answers) if tree is not None else Outcome()
 
 
 def _evaluate(page: FetchedPage, tree: etree._Element, answers: Mapping[str, Answer]) -> Outcome:

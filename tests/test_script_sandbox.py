@@ -145,6 +145,8 @@ def test_a_counter_only_layout_shows_is_left_to_the_browser() -> None:
     outcome, asked = _run(page, {})
     assert asked == [] and outcome.views is None
     steps = completion.plan(page, parse_page(page))
+    assert [s.kind for s in steps] == [completion.SANDBOX] and not completion.sandbox_unread(page, steps)
+    steps = completion.pair_sandbox(page, script_sandbox.evaluate_task(completion.sandbox_task(page)), steps[1:])
     assert completion.sandbox_unread(page, steps)
 
 
@@ -222,6 +224,8 @@ def test_sandbox_counters_need_no_render_and_layout_counters_still_get_one(crawl
     stats = run.stats()
     flat = stats.get("stats", stats)
     assert flat.get("gongkai/sandbox/views_read") == sources[(149, "counter")] > 0
+    # The scripts ran in the sandbox's own process (crawler/sandbox.py), not in the crawl process.
+    assert flat.get("gongkai/sandbox/processes_started", 0) >= 1 and not flat.get("gongkai/sandbox/processes_replaced")
     # Every in-view counter is rendered after the sandbox read nothing; no char-code page is.
     assert flat.get("gongkai/sandbox/browser_fallbacks") == sources[(56, "rendered")] > 0
     rendered = set(flat.get("gongkai/browser/rendered_urls") or [])

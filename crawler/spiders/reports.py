@@ -75,6 +75,7 @@ class ReportsSpider(scrapy.Spider):
         self.allowed_domains = sorted({registered_domain(u) for u in self.start_urls})
         self._rendered_lists: set[str] = set()  # list pages already sent to the browser as a fallback
         self._rerendered_lists: set[str] = set()  # rendered lists found empty, rendered a second time
+        self._sandbox: sandbox.Sandbox | None = None  # the script sandbox's process, on the first page it runs for
 
     async def start(self) -> AsyncIterator[Request]:
         for url in self.start_urls:
@@ -101,16 +102,18 @@ class ReportsSpider(scrapy.Spider):
         if not self.crawler.signals.send_catch_log(signal=request_failed, request=request, failure=failure):
             logger.warning("Failed %s (%s): %s", request.url, request.meta.get("role"), reason)
 
-    def render_failed(self, failure: Failure) -> Iterator[object]:
+    async def render_failed(self, failure: Failure) -> AsyncIterator[object]:
         """A page chromium could not render is read as it was fetched (crawler/browser.py)."""
         self.on_error(failure)
         response = browser.static_fallback(failure.request)
         if response is not None:
             self.crawler.stats.inc_value("gongkai/browser/static_fallbacks")
-            yield from self.parse(response)
+            async for out in self.parse(response):
+                yield out
 
     # -- parsing ---------------------------------------------------------------------------------
-    def parse(self, response: Response) -> Iterator[object]:
+    async def parse(self, response: Response) -> AsyncIterator[object]:
+        # A coroutine's generator: a report page's completion may wait on the script sandbox's process.
         page = fetched_page_from_response(response)
         role = response.meta.get("role", "start")
         self.crawler.stats.inc_value(f"gongkai/pages/{role}")
@@ -148,7 +151,8 @@ class ReportsSpider(scrapy.Spider):
             # fetched one after the other; then the pipelines make its record.
             steps = completion.plan(page, parsed, links, attachments=self.settings.getbool("GONGKAI_FETCH_ATTACHMENTS"),
                                     max_attachments=self.settings.getint("GONGKAI_MAX_ATTACHMENTS_PER_PAGE"))
-            yield from self._next_step(page, steps, render)
+            async for out in self._complete(page, steps, render):
+                yield out
 
         stub_target = L.script_redirect(parsed.text, response.url)
         if stub_target:
@@ -156,16 +160,19 @@ class ReportsSpider(scrapy.Spider):
                                 link_text=meta.get("link_text"))
 
         if role in ("start", "home", "section"):
-            yield from self._from_navigation(response, links, role, meta.get("hops", 0))
+            for out in self._from_navigation(response, links, role, meta.get("hops", 0)):
+                yield out
         if role == "column" or role == "start" and self._looks_like_column(response.url, parsed.tree):
             found: list[int] = []
-            yield from self._from_list(response, parsed, links, meta, found)
+            for out in self._from_list(response, parsed, links, meta, found):
+                yield out
             # A rendered list whose pager was clicked: the links of every earlier state too.
             for state in map(parse_page, browser.earlier_state_pages(response)):
                 if state.tree is not None:
                     state_links = [link for link in L.page_links(state.tree, response.url)
                                    if not L.is_skipped_resource(link)]
-                    yield from self._from_list(response, state, state_links, meta, found)
+                    for out in self._from_list(response, state, state_links, meta, found):
+                        yield out
             calls = completion.list_calls(page, parsed)
             for call in calls:
                 yield self._list_request(call, meta.get("column") or response.url, list_page=response.url)
@@ -174,12 +181,25 @@ class ReportsSpider(scrapy.Spider):
             # rendered with its pager clicked (bounded); an endpoint that answers nothing sends its
             # page to the browser too (parse_list_api).
             if not to_browser and not rendered and not calls and not any(found) and _loads_data(parsed.tree):
-                yield from self._render_list(response.url, meta)
+                for out in self._render_list(response.url, meta):
+                    yield out
             elif rendered and not calls and not _report_links(response, links, meta) \
                     and (_loads_data(parsed.tree) or _filled_by_script(response)):
-                yield from self._render_list_again(response)
+                for out in self._render_list_again(response):
+                    yield out
 
     # -- a page and what completes it (pipelines/completion.py) -------------------------------------
+    async def _complete(self, page, steps: list[completion.Step], render: dict | None) -> AsyncIterator[object]:
+        """`_next_step`, once the sandbox runs at the head of the steps are done: each in the
+        sandbox's process (crawler/sandbox.py), the reactor serving other requests meanwhile."""
+        while steps and steps[0].kind == completion.SANDBOX:
+            if self._sandbox is None:
+                self._sandbox = sandbox.Sandbox(self.crawler)
+            outcome = await self._sandbox.run(completion.sandbox_task(page))
+            steps = completion.pair_sandbox(page, outcome, steps[1:])
+        for out in self._next_step(page, steps, render):
+            yield out
+
     def _next_step(self, page, steps: list[completion.Step], render: dict | None = None) -> Iterator[object]:
         """The page's next completion request, carrying the page and the steps after it; or, when
         none is left, the page itself, complete. `render`: the page's kept render (crawler/sandbox.py),
@@ -232,20 +252,21 @@ class ReportsSpider(scrapy.Spider):
         stats.inc_value("gongkai/sandbox/cpu_ms", round(state["cpu_s"] * 1000))
         stats.inc_value("gongkai/sandbox/views_read" if state.get("views") is not None else "gongkai/sandbox/unread")
 
-    def parse_script(self, response: Response) -> Iterator[object]:
+    def parse_script(self, response: Response) -> AsyncIterator[object]:
         """An answer to a request the page's scripts made in the sandbox (pipelines/completion.py)."""
         self.crawler.stats.inc_value("gongkai/pages/script")
-        yield from self._script_answered(response.meta, response.status, response.body,
-                                         response.headers.get("Content-Type", b"").decode("latin-1"))
+        return self._script_answered(response.meta, response.status, response.body,
+                                     response.headers.get("Content-Type", b"").decode("latin-1"))
 
-    def script_failed(self, failure: Failure) -> Iterator[object]:
+    def script_failed(self, failure: Failure) -> AsyncIterator[object]:
         self.on_error(failure)
-        yield from self._script_answered(failure.request.meta, 0, b"", "")
+        return self._script_answered(failure.request.meta, 0, b"", "")
 
-    def _script_answered(self, meta: dict, status: int, body: bytes, content_type: str) -> Iterator[object]:
+    async def _script_answered(self, meta: dict, status: int, body: bytes, content_type: str) -> AsyncIterator[object]:
         page = meta["page"]
         steps = completion.pair_script(page, meta["step"], status, body, content_type, meta.get("steps") or [])
-        yield from self._next_step(page, steps, meta.get(sandbox.META_RENDER))
+        async for out in self._complete(page, steps, meta.get(sandbox.META_RENDER)):
+            yield out
 
     def parse_attachment(self, response: Response) -> Iterator[object]:
         page = response.meta["page"]

@@ -18,6 +18,7 @@ to the browser only when its static HTML shows that scripts draw what we need AN
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from urllib.parse import urlsplit
@@ -35,6 +36,7 @@ from crawler import endpoints
 from crawler import links as L
 from crawler import settings as default_settings
 from crawler.browser_handler import BROWSER_SLOT, META_DOCUMENT
+from crawler.browser_routing import PageTraffic, page_traffic
 from crawler.rules import browser as rules
 from pipelines.classify import is_candidate_link_text
 from pipelines.metadata.published import counter_scripts
@@ -130,14 +132,121 @@ def _script_counter_without_endpoint(page: FetchedPage, tree: etree._Element) ->
     return next(counter_scripts(tree), None) is not None
 
 
-async def settle(page: Page, timeout_ms: float) -> None:
-    """Wait until the page's network is quiet (late XHR, counters), bounded: a page that polls
-    forever is extracted as it stands when the time is up."""
+# What the page itself has pending, counted in the page (added before its first script runs,
+# every frame): XHR and fetch calls until their callbacks have run (a routed request ends when
+# chromium is given the answer, before the page has read it), and short timers (setTimeout up to
+# rules.SETTLE_TIMER_MAX_MS, string or function) until they have fired, so a counter or list a timer
+# starts is waited for. A timer armed by a timer callback nested rules.SETTLE_TIMER_MAX_DEPTH deep
+# is a loop (an animation, a poll) and is not waited for. `idle` is ms since anything began or ended.
+_ACTIVITY_SCRIPT = """(() => {
+  if (window.__gongkaiActivity) return;
+  const MAX_DELAY = MAX_DELAY_MS, MAX_DEPTH = MAX_TIMER_DEPTH;
+  const realSetTimeout = window.setTimeout, realClearTimeout = window.clearTimeout;
+  let pending = 0, last = performance.now(), depth = 0;
+  const begin = () => { pending++; last = performance.now(); };
+  const end = () => { pending = Math.max(0, pending - 1); last = performance.now(); };
+  const timers = new Set();
+  // Every timer callback runs at its depth (one more than where it was armed), waited for or not:
+  // a loop stays deep however many levels it goes.
+  const atDepth = (fn, args, mine, after) => function () {
+    const outer = depth; depth = mine;
+    try { return typeof fn === 'function' ? fn.apply(window, args) : (0, eval)(String(fn)); }
+    finally { depth = outer; if (after) after(); }
+  };
+  window.setTimeout = function (fn, delay, ...args) {
+    const ms = Number(delay) || 0, mine = Math.min(depth + 1, MAX_DEPTH);
+    if (ms > MAX_DELAY || depth >= MAX_DEPTH) return realSetTimeout.call(window, atDepth(fn, args, mine), ms);
+    const id = realSetTimeout.call(window, atDepth(fn, args, mine, () => { if (timers.delete(id)) end(); }), ms);
+    timers.add(id); begin();
+    return id;
+  };
+  const realSetInterval = window.setInterval;
+  window.setInterval = function (fn, delay, ...args) {
+    return realSetInterval.call(window, atDepth(fn, args, MAX_DEPTH), delay);
+  };
+  window.clearTimeout = function (id) { if (timers.delete(id)) end(); return realClearTimeout.call(window, id); };
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function () {
+    let open = true;
+    const done = () => { if (open) { open = false; end(); } };
+    begin();
+    this.addEventListener('loadend', () => realSetTimeout.call(window, done, 0));
+    try { return send.apply(this, arguments); } catch (e) { done(); throw e; }
+  };
+  if (window.fetch) {
+    const realFetch = window.fetch;
+    window.fetch = function () {
+      begin();
+      const settled = () => realSetTimeout.call(window, end, 0);
+      let answer;
+      try { answer = realFetch.apply(window, arguments); } catch (e) { end(); throw e; }
+      answer.then(settled, settled);
+      return answer;
+    };
+  }
+  for (const name of ['DOMContentLoaded', 'load']) window.addEventListener(name, () => { last = performance.now(); });
+  // Read after one rendering step (two animation frames; a timer if the page draws none), so what
+  // the page schedules for its first frames (IntersectionObserver callbacks) has begun.
+  window.__gongkaiActivity = () => new Promise(done => {
+    const read = () => done({pending, idle: performance.now() - last});
+    requestAnimationFrame(() => requestAnimationFrame(read));
+    realSetTimeout.call(window, read, 100);
+  });
+})()""".replace("MAX_DELAY_MS", str(int(rules.SETTLE_TIMER_MAX_MS))).replace(
+    "MAX_TIMER_DEPTH", str(int(rules.SETTLE_TIMER_MAX_DEPTH)))
+_ACTIVITY = "() => window.__gongkaiActivity ? window.__gongkaiActivity() : null"
+
+
+async def track_activity(page: Page, request: Request | None = None) -> None:
+    """Counts what the page has pending (_ACTIVITY_SCRIPT) from its first script on: the render
+    request's page init callback (scrapy-playwright), called before the page is loaded."""
+    await page.add_init_script(_ACTIVITY_SCRIPT)
+
+
+async def settle(page: Page, timeout_ms: float, quiet_ms: float | None = None) -> None:
+    """Wait until the page is quiet, bounded: a page that polls forever is extracted as it stands
+    when `timeout_ms` is up. Quiet: for `quiet_ms`, none of the page's requests in flight (the
+    handler routes them all: crawler/browser_routing.PageTraffic) and nothing pending in the page
+    (XHR/fetch callbacks, short timers: track_activity). Without that count (a page the handler did
+    not render, or no quiet_ms): Playwright's networkidle, 500 ms without a request."""
+    traffic = page_traffic()
+    if quiet_ms:
+        try:
+            await _quiet(page, traffic, timeout_ms / 1000, quiet_ms / 1000)
+            return
+        except _Untracked:
+            pass
     try:
         await page.wait_for_load_state("networkidle", timeout=timeout_ms)
     except PlaywrightError as exc:
         logger.info("Page %s not idle after %.0f ms (%s); extracting it as it stands", page.url, timeout_ms,
                     type(exc).__name__)
+
+
+class _Untracked(Exception):
+    """The page has no activity count (its init script did not run)."""
+
+
+async def _quiet(page: Page, traffic: PageTraffic | None, timeout: float, quiet: float) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            state = await page.evaluate(_ACTIVITY)
+        except PlaywrightError as exc:
+            logger.info("Page %s: activity unreadable (%s); extracting it as it stands", page.url,
+                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            return
+        if state is None:
+            raise _Untracked
+        in_page = 0.0 if state.get("pending") else state.get("idle", 0) / 1000
+        quiet_for = min(in_page, traffic.quiet_seconds()) if traffic is not None else in_page
+        if quiet_for >= quiet:
+            return
+        if loop.time() >= deadline:
+            logger.info("Page %s not quiet after %.0f ms; extracting it as it stands", page.url, timeout * 1000)
+            return
+        await asyncio.sleep(min(quiet - quiet_for, rules.SETTLE_POLL_MS / 1000))
 
 
 # Marks the next-page control found in the DOM, so Playwright clicks that very element.
@@ -170,12 +279,13 @@ async def _snapshot(page: Page) -> tuple[str, str]:
     return page.url, await page.content()
 
 
-async def render_states(page: Page, max_clicks: int, settle_ms: float) -> list[tuple[str, str]]:
+async def render_states(page: Page, max_clicks: int, settle_ms: float,
+                        quiet_ms: float | None = None) -> list[tuple[str, str]]:
     """The page's DOM once its network is quiet, then after each click on its next-page control
     ("下一页", "next", "›"… in crawler/rules/browser.py), up to `max_clicks` clicks; stops when there
     is no such control, when it is disabled, or when a click changes nothing. Returns every state
     as (url, html), first to last: each is archived, and the spider walks the links of each."""
-    await settle(page, settle_ms)
+    await settle(page, settle_ms, quiet_ms)
     states = [await _snapshot(page)]
     for _ in range(max(0, max_clicks)):
         try:
@@ -190,7 +300,7 @@ async def render_states(page: Page, max_clicks: int, settle_ms: float) -> list[t
             logger.info("Pager of %s: stopped after %d clicks (%s)", page.url, len(states) - 1,
                         str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
             break
-        await settle(page, settle_ms)
+        await settle(page, settle_ms, quiet_ms)
         state = await _snapshot(page)
         if state[1] == states[-1][1]:
             break
@@ -206,6 +316,8 @@ _DOWNLOADER_META = ("download_latency", "download_slot", "warc", "redirect_times
                     "redirect_reasons", "retry_times", "gongkai_archived", "gongkai_conditional")
 # Where the render's page method leaves its DOM states.
 STATES_METHOD = "gongkai_states"
+# The render's page init callback (a path: request meta stays plain data).
+TRACK_ACTIVITY = f"{__name__}.track_activity"
 
 
 def browser_request(request: Request, callback, errback, *, document: Response | None = None,
@@ -217,9 +329,12 @@ def browser_request(request: Request, callback, errback, *, document: Response |
     settings = settings if settings is not None else _DEFAULTS
     clicks = settings.getint("GONGKAI_BROWSER_MAX_PAGER_CLICKS") if pager else 0
     settle_ms = settings.getfloat("GONGKAI_BROWSER_SETTLE_MS")
+    quiet_ms = settings.getfloat("GONGKAI_BROWSER_QUIET_MS")
     meta.update({
         "playwright": True,
-        "playwright_page_methods": {STATES_METHOD: PageMethod(render_states, max_clicks=clicks, settle_ms=settle_ms)},
+        "playwright_page_init_callback": TRACK_ACTIVITY,
+        "playwright_page_methods": {STATES_METHOD: PageMethod(render_states, max_clicks=clicks, settle_ms=settle_ms,
+                                                              quiet_ms=quiet_ms)},
         # Renders have a download slot of their own: their requests (fetched by Scrapy for chromium)
         # take the host's slot, which a render holding it would starve.
         "download_slot": BROWSER_SLOT, "autothrottle_dont_adjust_delay": True,
@@ -257,7 +372,7 @@ def earlier_state_pages(response: Response) -> list[FetchedPage]:
 # Marks the static response handed back when a render failed: the spider takes it as it stands.
 META_RENDER_FAILED = "gongkai_render_failed"
 _RENDER_META = ("playwright", "playwright_page_methods", "playwright_context", "playwright_context_kwargs",
-                "playwright_page", "download_slot", "autothrottle_dont_adjust_delay", META_DOCUMENT)
+                "playwright_page", "playwright_page_init_callback", "download_slot", "autothrottle_dont_adjust_delay", META_DOCUMENT)
 
 
 def static_fallback(request: Request) -> Response | None:

@@ -43,10 +43,12 @@ from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from crawler.browser_routing import (  # noqa: F401 (META_* are this handler's meta keys, re-exported)
     _RENDERING,
+    _TRAFFIC,
     BROWSER_SLOT,
     META_DOCUMENT,
     META_DOCUMENT_WARC,
     META_SUBREQUEST,
+    PageTraffic,
     RoutedThroughScrapy,
 )
 from crawler.rules import browser as rules
@@ -223,9 +225,11 @@ class ScopedPlaywrightHandler(RoutedThroughScrapy, ScrapyPlaywrightDownloadHandl
         request.meta.setdefault("playwright_context_kwargs", self._context_kwargs(name))
         self._open_pages[name] = self._open_pages.get(name, 0) + 1
         token = _RENDERING.set(request)
+        traffic_token = _TRAFFIC.set(PageTraffic())  # what the page's settle reads (crawler/browser.py)
         try:
             return await super()._download_request(request, spider)
         finally:
+            _TRAFFIC.reset(traffic_token)
             _RENDERING.reset(token)
             page = request.meta.get("playwright_page")
             if isinstance(page, Page) and not page.is_closed():

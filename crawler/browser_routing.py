@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import time
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
@@ -34,6 +35,38 @@ BROWSER_SLOT = "gongkai-browser"
 
 # The Scrapy request whose render is in progress, for the route handlers of its page (one per task).
 _RENDERING: contextvars.ContextVar[Request | None] = contextvars.ContextVar("gongkai_rendering", default=None)
+
+
+class PageTraffic:
+    """The requests of one rendered page that are being fetched for chromium (all of them pass
+    through its route handler): how many are in flight, and since when none has begun or ended.
+    crawler/browser.py:settle reads it instead of Playwright's networkidle, which waits 500 ms
+    after the last request whatever the page does."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self._last = time.monotonic()
+
+    def begin(self) -> None:
+        self.in_flight += 1
+        self._last = time.monotonic()
+
+    def end(self) -> None:
+        self.in_flight = max(0, self.in_flight - 1)
+        self._last = time.monotonic()
+
+    def quiet_seconds(self) -> float:
+        """How long no request of the page has been in flight (0 while one is)."""
+        return 0.0 if self.in_flight else time.monotonic() - self._last
+
+
+# The traffic of the page being rendered in this task (None outside a render of the handler).
+_TRAFFIC: contextvars.ContextVar[PageTraffic | None] = contextvars.ContextVar("gongkai_traffic", default=None)
+
+
+def page_traffic() -> PageTraffic | None:
+    """The traffic of the page whose render runs in the calling task, if the handler renders it."""
+    return _TRAFFIC.get()
 
 
 def _chromium_headers(headers: dict[str, str]) -> dict[str, str]:
@@ -66,12 +99,18 @@ class RoutedThroughScrapy:
     def _make_request_handler(self, context_name: str, method: str, url: str, headers: Any, body: Any,
                               encoding: str, spider: Any, initial_request_done: asyncio.Event):
         rendering = _RENDERING.get()
+        traffic = _TRAFFIC.get()
 
         async def route_through_scrapy(route: Route, pw_request: PlaywrightRequest) -> None:
+            if traffic is not None:
+                traffic.begin()
             try:
                 await self._route(route, pw_request, rendering, url, initial_request_done)
             except PlaywrightError as exc:
                 logger.debug("Browser route for %s: %s", pw_request.url, exc)  # the page closed meanwhile
+            finally:
+                if traffic is not None:
+                    traffic.end()
 
         return route_through_scrapy
 

@@ -264,8 +264,12 @@ GONGKAI_BROWSER_SINGLE_PROCESS = True
 GONGKAI_FAMILY_RSS_BUDGET_MB = 600
 # Resource types chromium is not given (nothing a list, a report or a counter needs).
 GONGKAI_BROWSER_SKIP_RESOURCE_TYPES = ["image", "media", "font"]
-# After load, wait up to this long (ms) for the page's network to go quiet before reading the DOM.
+# After load (and after each pager click), wait up to this long (ms) for the page to be quiet before
+# reading the DOM: quiet for GONGKAI_BROWSER_QUIET_MS, with none of its requests in flight (each passes
+# through Scrapy) and no XHR/fetch callback or short timer pending in the page (crawler/browser.py:
+# settle). 0: Playwright's networkidle instead (500 ms without a request: 0.5 s per state).
 GONGKAI_BROWSER_SETTLE_MS = 3000
+GONGKAI_BROWSER_QUIET_MS = 100
 # A rendered list's next-page control ("下一页", "next"…) is clicked up to this many times, each
 # state archived and its links followed.
 GONGKAI_BROWSER_MAX_PAGER_CLICKS = 10

@@ -55,6 +55,15 @@ CONTEXT_OPTIONS = {"service_workers": "block"}
 # supports it for persistent contexts only; a second browser context crashes it).
 SINGLE_PROCESS_ARGS = ["--single-process"]
 
+# --- when a rendered page is quiet (crawler/browser.py: settle) -----------------------------------
+# A setTimeout of at most this many ms is waited for (its callback may start a counter's request);
+# a longer one (a carousel, a reminder) is not.
+SETTLE_TIMER_MAX_MS = 1000
+# A timer armed from a timer callback this many levels deep is a loop (animation, poll): not waited for.
+SETTLE_TIMER_MAX_DEPTH = 3
+# How often (ms, at most) the page's activity is read while it settles.
+SETTLE_POLL_MS = 25
+
 # --- pager clicks on a rendered list (crawler/browser.py: render_states) --------------------------
 # A control whose whole text (or title / aria-label) is one of these moves a list to its next page.
 NEXT_PAGE_TEXTS = ["下一页", "下页", "下一頁", "后一页", "後一頁", "下一页>", "下一页 >", "next", "next page", "next >",

@@ -176,6 +176,29 @@ def room_for(need: int, wait: float, *, hold: bool = True) -> Iterator[bool]:
         _release(marker)
 
 
+# Set by the crawl's extraction pipeline for its workers: the RSS (bytes) past which a worker is replaced
+# once its page is done (GONGKAI_EXTRACT_RECYCLE_RSS_MB).
+WORKER_RECYCLE_RSS_ENV = "GONGKAI_WORKER_RECYCLE_RSS"
+
+
+def hold_while_alive() -> bool:
+    """After a large read: keep the family's marker for as long as this process lives, when it will
+    not outlive its page — an extraction worker grown past its recycle bound is replaced as soon as
+    the page is done, and its marker, its holder gone, is stale and removed by the next look. Until
+    then no render starts: a browser relaunched beside a worker still holding a PDF reader's ~70 MB
+    was the family's peak once the read itself had waited for room (benchmarks/browser.py: 646 MB).
+    Returns whether it holds; a process that will live on holds nothing."""
+    try:
+        root, limit = int(os.environ[FAMILY_ROOT_ENV]), int(os.environ[WORKER_RECYCLE_RSS_ENV])
+        rss = int(Path("/proc/self/statm").read_text().split()[1]) * _PAGE
+    except (KeyError, ValueError, OSError, IndexError):
+        return False
+    if not limit or rss <= limit:
+        return False
+    Path(wanted_marker(root)).write_text(str(os.getpid()))
+    return True
+
+
 def _release(marker: str) -> None:
     with contextlib.suppress(OSError):
         if Path(marker).read_text() == str(os.getpid()):  # not another holder's, written since

@@ -104,6 +104,20 @@ def test_a_read_without_room_marks_while_it_waits_not_while_it_reads(crawl_famil
     assert seen == [False, True, True]  # not marked before the first look; marked while it waited
 
 
+def test_a_worker_grown_by_a_read_holds_the_marker_until_it_exits(crawl_family, monkeypatch):
+    marker = crawl_family(1)
+    code = ("import sys, time; from pipelines import memory; print(memory.hold_while_alive(), flush=True); "
+            "sys.stdin.readline()")
+    for limit, holds in ((1, True), (10 ** 15, False)):  # past its recycle bound (replaced after the page) or not
+        monkeypatch.setenv(memory.WORKER_RECYCLE_RSS_ENV, str(limit))
+        child = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 text=True, cwd=Path(__file__).resolve().parents[1])
+        assert child.stdout.readline().strip() == str(holds)
+        assert memory.memory_wanted(marker) is holds  # no render starts while the grown worker lives
+        child.communicate("\n")
+        assert memory.memory_wanted(marker) is False and not os.path.exists(marker)  # gone with it
+
+
 def test_a_holder_leaves_another_holders_marker(crawl_family):
     marker = crawl_family(1)
     with memory.room_for(memory.LIBREOFFICE_RSS, wait=0) as room:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 
 from scrapy.crawler import Crawler
@@ -19,6 +20,7 @@ from scrapy.exceptions import DropItem
 from twisted.internet.threads import deferToThread
 
 from crawler.extract_pool import ExtractPool, WorkerFailure, default_workers
+from pipelines import memory
 from pipelines.classify import is_annual_report_title
 from pipelines.decode import decode_body
 from pipelines.domains import registered_domain
@@ -74,6 +76,9 @@ class ExtractionPipeline:
 
     def open_spider(self) -> None:
         if self.workers > 0:
+            # A worker past this bound is replaced after its page: until then, one that read a PDF
+            # keeps the browser from starting (pipelines/memory.py hold_while_alive). Inherited.
+            os.environ[memory.WORKER_RECYCLE_RSS_ENV] = str(self.recycle_rss)
             # Workers start on the first page handed over, not here: a crawl that finds no page
             # to extract never pays for them.
             self.pool = ExtractPool(self.workers, timeout=self.timeout, recycle_after=self.recycle_after,
@@ -117,6 +122,10 @@ class ExtractionPipeline:
     async def _extract(self, page: FetchedPage) -> dict | None:
         if self.pool is None:
             return build_report(page)
+        # The worker parses the page again from its bytes (a tree does not pickle). Kept here, the
+        # decoded text and libxml2 tree of every page waiting for a worker (CONCURRENT_ITEMS per
+        # response, the worker niced behind the reactor) sit in the crawl process's heap meanwhile.
+        page.parsed = None
         files = len(page.extra.get("attachments") or [])
         future = self.pool.submit(page, timeout=self.timeout + files * self.timeout_per_file)
         try:

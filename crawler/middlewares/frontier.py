@@ -89,6 +89,8 @@ class _TrackedErrback:
         if output is None or isinstance(output, Failure):
             self._middleware.finished(key)
             return output
+        if hasattr(output, "__aiter__"):  # an async-generator errback (the spider's render_failed)
+            return self._middleware._track_output_async(key, output)
         return self._middleware.track_output(key, iterate_spider_output(output))
 
 

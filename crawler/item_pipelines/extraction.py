@@ -55,6 +55,7 @@ def unextracted_record(page: FetchedPage, reason: str) -> dict | None:
 class ExtractionPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
+        self.settings = crawler.settings
         configured = crawler.settings.get("GONGKAI_EXTRACT_WORKERS")
         # None/"" → one per core but the reactor's; 0 → in the crawl process (debugging, profiling).
         most = crawler.settings.getint("GONGKAI_EXTRACT_MAX_WORKERS_WITH_BROWSER"
@@ -79,6 +80,14 @@ class ExtractionPipeline:
             # A worker past this bound is replaced after its page: until then, one that read a PDF
             # keeps the browser from starting (pipelines/memory.py hold_while_alive). Inherited.
             os.environ[memory.WORKER_RECYCLE_RSS_ENV] = str(self.recycle_rss)
+            budget = self.settings.getint("GONGKAI_FAMILY_RSS_BUDGET_MB") * 2 ** 20
+            if budget and self.settings.getbool("GONGKAI_BROWSER_ENABLED"):
+                # The family bound from the start: a worker inherits its environment when it starts,
+                # and the first ones start before the first render (the browser handler, which
+                # sets the same, is built lazily); without it they never looked for room
+                # (benchmarks/browser.py: a worker at 112 MB after a PDF beside chromium, 658 MB).
+                os.environ[memory.FAMILY_ROOT_ENV] = str(os.getpid())
+                os.environ[memory.FAMILY_BUDGET_ENV] = str(budget)
             # Workers start on the first page handed over, not here: a crawl that finds no page
             # to extract never pays for them.
             self.pool = ExtractPool(self.workers, timeout=self.timeout, recycle_after=self.recycle_after,

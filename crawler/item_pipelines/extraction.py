@@ -70,6 +70,7 @@ class ExtractionPipeline:
         # Converting a linked file (PDF, DOC, OCR) runs inside the page's extraction: each adds time.
         self.timeout_per_file = crawler.settings.getfloat("GONGKAI_EXTRACT_TIMEOUT_PER_ATTACHMENT")
         self.pool: ExtractPool | None = None
+        self._environ: dict[str, str | None] = {}  # what open_spider changed in os.environ, as it was
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
@@ -79,6 +80,8 @@ class ExtractionPipeline:
         if self.workers > 0:
             # A worker past this bound is replaced after its page: until then, one that read a PDF
             # keeps the browser from starting (pipelines/memory.py hold_while_alive). Inherited.
+            self._environ = {k: os.environ.get(k) for k in (memory.WORKER_RECYCLE_RSS_ENV, memory.FAMILY_ROOT_ENV,
+                                                             memory.FAMILY_BUDGET_ENV)}
             os.environ[memory.WORKER_RECYCLE_RSS_ENV] = str(self.recycle_rss)
             budget = self.settings.getint("GONGKAI_FAMILY_RSS_BUDGET_MB") * 2 ** 20
             if budget and self.settings.getbool("GONGKAI_BROWSER_ENABLED"):
@@ -95,6 +98,13 @@ class ExtractionPipeline:
             self.stats.set_value("gongkai/extract/workers", self.workers)
 
     def close_spider(self) -> None:
+        # What open_spider told the workers is this crawl's: a later crawl in the same process (tests,
+        # a Scrapy project running several) measures its own family.
+        for key, value in self._environ.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         if self.pool is not None:
             self.pool.close()
             self.stats.set_value("gongkai/extract/workers_replaced", self.pool.replaced)

@@ -321,14 +321,16 @@ TRACK_ACTIVITY = f"{__name__}.track_activity"
 
 
 def browser_request(request: Request, callback, errback, *, document: Response | None = None,
-                    pager: bool = False, settings: BaseSettings | None = None) -> Request:
+                    pager: bool = False, settings: BaseSettings | None = None, again: bool = False) -> Request:
     """The same URL, rendered by chromium. `document`: the static response just received for it,
     which chromium is given instead of fetching the page again. `pager`: click the list's next-page
-    control up to GONGKAI_BROWSER_MAX_PAGER_CLICKS times, each state kept (rendered_states)."""
+    control up to GONGKAI_BROWSER_MAX_PAGER_CLICKS times, each state kept (rendered_states).
+    `again`: a second render of a list read empty, which waits up to GONGKAI_BROWSER_SETTLE_AGAIN_MS
+    for the page to be quiet."""
     meta = {k: v for k, v in request.meta.items() if not k.startswith("_") and k not in _DOWNLOADER_META}
     settings = settings if settings is not None else _DEFAULTS
     clicks = settings.getint("GONGKAI_BROWSER_MAX_PAGER_CLICKS") if pager else 0
-    settle_ms = settings.getfloat("GONGKAI_BROWSER_SETTLE_MS")
+    settle_ms = settings.getfloat("GONGKAI_BROWSER_SETTLE_AGAIN_MS" if again else "GONGKAI_BROWSER_SETTLE_MS")
     quiet_ms = settings.getfloat("GONGKAI_BROWSER_QUIET_MS")
     meta.update({
         "playwright": True,

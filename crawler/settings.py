@@ -270,6 +270,11 @@ GONGKAI_BROWSER_SKIP_RESOURCE_TYPES = ["image", "media", "font"]
 # settle). 0: Playwright's networkidle instead (500 ms without a request: 0.5 s per state).
 GONGKAI_BROWSER_SETTLE_MS = 3000
 GONGKAI_BROWSER_QUIET_MS = 100
+# A list rendered again because its first render was read before its data came (spider:
+# _render_list_again) waits this long (ms) for quiet: its data requests queue behind the host's
+# download slot, and at 3 s the second render was late too under load (tests/test_scale_recall.py
+# failed in a full-suite run). Quiet comes first when the answer does, so it costs only a late list.
+GONGKAI_BROWSER_SETTLE_AGAIN_MS = 12000
 # A rendered list's next-page control ("下一页", "next"…) is clicked up to this many times, each
 # state archived and its links followed.
 GONGKAI_BROWSER_MAX_PAGER_CLICKS = 10

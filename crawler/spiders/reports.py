@@ -314,7 +314,7 @@ class ReportsSpider(scrapy.Spider):
         self._rerendered_lists.add(response.url)
         self.crawler.stats.inc_value("gongkai/browser/list_rendered_again")
         yield browser.browser_request(response.request, callback=self.parse, errback=self.render_failed, pager=True,
-                                      settings=self.settings)
+                                      settings=self.settings, again=True)
 
     def list_api_failed(self, failure: Failure) -> Iterator[Request]:
         self.on_error(failure)

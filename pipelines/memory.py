@@ -71,8 +71,9 @@ def family_rss(root: int) -> int:
 
 
 # --- room for a large child or a large read: LibreOffice or a PDF while the crawl's browser is up ------
-# Set by the crawl process (crawler/browser_handler.py) for its children: whose family to measure,
-# and the crawl's bound (bytes). Unset (replay, tools, tests): nobody waits.
+# Set by the crawl process for its children (crawler/item_pipelines/extraction.py from the start when the
+# browser is enabled, crawler/browser_handler.py at the first render): whose family to measure, and the
+# crawl's bound (bytes). Unset (replay, tools, tests): nobody waits.
 FAMILY_ROOT_ENV = "GONGKAI_FAMILY_ROOT"
 FAMILY_BUDGET_ENV = "GONGKAI_FAMILY_RSS_BUDGET"
 # What a LibreOffice conversion of a report adds (soffice.bin peaked at 213 MB resident in
@@ -187,7 +188,9 @@ def hold_while_alive() -> bool:
     the page is done, and its marker, its holder gone, is stale and removed by the next look. Until
     then no render starts: a browser relaunched beside a worker still holding a PDF reader's ~70 MB
     was the family's peak once the read itself had waited for room (benchmarks/browser.py: 646 MB).
-    Returns whether it holds; a process that will live on holds nothing."""
+    Returns whether it holds; a process that will live on holds nothing. The marker also closes a
+    browser that is up (one marker, one meaning): a read that had room beside it still costs the
+    browser a relaunch — part of the 19-32 relaunches per crawl on seeds 1000-1039."""
     try:
         root, limit = int(os.environ[FAMILY_ROOT_ENV]), int(os.environ[WORKER_RECYCLE_RSS_ENV])
         rss = int(Path("/proc/self/statm").read_text().split()[1]) * _PAGE

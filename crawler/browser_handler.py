@@ -100,8 +100,7 @@ class ScopedPlaywrightHandler(RoutedThroughScrapy, ScrapyPlaywrightDownloadHandl
         budget = settings.getint("GONGKAI_FAMILY_RSS_BUDGET_MB") * 2 ** 20
         self._wanted = memory.wanted_marker(os.getpid()) if budget else None
         if budget:
-            os.environ[memory.FAMILY_ROOT_ENV] = str(os.getpid())
-            os.environ[memory.FAMILY_BUDGET_ENV] = str(budget)
+            memory.export_family_bound(budget)
         self._executable = os.path.basename(options.get("executable_path") or "chromium")
         self.node_options = settings.get("GONGKAI_BROWSER_DRIVER_NODE_OPTIONS")
         self._start_lock = asyncio.Lock()

@@ -76,6 +76,14 @@ def family_rss(root: int) -> int:
 # crawl's bound (bytes). Unset (replay, tools, tests): nobody waits.
 FAMILY_ROOT_ENV = "GONGKAI_FAMILY_ROOT"
 FAMILY_BUDGET_ENV = "GONGKAI_FAMILY_RSS_BUDGET"
+
+
+def export_family_bound(budget: int) -> None:
+    """Tell the children this process starts from now on to measure its family against `budget` bytes."""
+    os.environ[FAMILY_ROOT_ENV] = str(os.getpid())
+    os.environ[FAMILY_BUDGET_ENV] = str(budget)
+
+
 # What a LibreOffice conversion of a report adds (soffice.bin peaked at 213 MB resident in
 # benchmarks/browser.py on generated seeds 1000-1039, before DOCs without tables skipped it).
 LIBREOFFICE_RSS = 220 * 2 ** 20

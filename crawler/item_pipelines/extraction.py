@@ -89,8 +89,7 @@ class ExtractionPipeline:
                 # and the first ones start before the first render (the browser handler, which
                 # sets the same, is built lazily); without it they never looked for room
                 # (benchmarks/browser.py: a worker at 112 MB after a PDF beside chromium, 658 MB).
-                os.environ[memory.FAMILY_ROOT_ENV] = str(os.getpid())
-                os.environ[memory.FAMILY_BUDGET_ENV] = str(budget)
+                memory.export_family_bound(budget)
             # Workers start on the first page handed over, not here: a crawl that finds no page
             # to extract never pays for them.
             self.pool = ExtractPool(self.workers, timeout=self.timeout, recycle_after=self.recycle_after,

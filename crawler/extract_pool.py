@@ -21,6 +21,7 @@ should see it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import logging
@@ -55,6 +56,19 @@ class WorkerFailure(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+async def wait_for(future: Future) -> Any:
+    """A pool task's result, awaited in the crawl without blocking its reactor: on the asyncio
+    reactor (Scrapy's default) the future is wrapped; on another, its result is waited for off the
+    reactor's thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        from twisted.internet.threads import deferToThread  # only off asyncio: the pool needs no Twisted
+
+        return await deferToThread(future.result)
+    return await asyncio.wrap_future(future)
 
 
 def default_workers(most: int | None = None) -> int:

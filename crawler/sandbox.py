@@ -16,7 +16,6 @@ picklable data: it rides in request meta with the page's steps).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from lxml import etree
@@ -25,10 +24,9 @@ from scrapy.crawler import Crawler
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.settings import BaseSettings
-from twisted.internet.threads import deferToThread
 
 from crawler import browser
-from crawler.extract_pool import ExtractPool
+from crawler.extract_pool import ExtractPool, wait_for
 from crawler.rules import browser as browser_rules
 from pipelines import script_sandbox
 from pipelines.page import FetchedPage
@@ -60,11 +58,7 @@ class Sandbox:
                                     idle_seconds=self.idle_seconds)
         future = self.pool.submit(task)
         try:
-            try:
-                asyncio.get_running_loop()  # the asyncio reactor (Scrapy's default) runs this coroutine
-            except RuntimeError:
-                return await deferToThread(future.result)  # another reactor: wait off its thread
-            return await asyncio.wrap_future(future)
+            return await wait_for(future)
         except Exception as exc:  # as in the crawl process: the sandbox failing never costs the page
             logger.warning("Script sandbox on %s: %s", task[0].url, exc)
             return script_sandbox.Outcome(warning=f"script sandbox failed: {exc}")

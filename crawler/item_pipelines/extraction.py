@@ -10,16 +10,14 @@ and `gongkai replay` of its WARC record can extract it later.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import re
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from twisted.internet.threads import deferToThread
 
-from crawler.extract_pool import ExtractPool, WorkerFailure, default_workers
+from crawler.extract_pool import ExtractPool, WorkerFailure, default_workers, wait_for
 from pipelines import memory
 from pipelines.classify import is_annual_report_title
 from pipelines.decode import decode_body
@@ -146,8 +144,4 @@ class ExtractionPipeline:
         page.parsed = None
         files = len(page.extra.get("attachments") or [])
         future = self.pool.submit(page, timeout=self.timeout + files * self.timeout_per_file)
-        try:
-            asyncio.get_running_loop()  # the asyncio reactor (Scrapy's default) runs this coroutine
-        except RuntimeError:
-            return await deferToThread(future.result)  # another reactor: wait off its thread
-        return await asyncio.wrap_future(future)
+        return await wait_for(future)

@@ -19,13 +19,14 @@ from lxml import html as lxml_html
 from PIL import Image
 
 from archive.state import CrawlState
-from crawler.crawl_report import charts, write_report
+from crawler.crawl_report import charts, load_job, write_report
 from crawler.crawl_report.html import MAX_CHANGE_BARS, MAX_CHART_SITES
 
 
-def make_job(job: Path, sites: int) -> dict[str, int]:
+def make_job(job: Path, sites: int, text: str = "") -> dict[str, int]:
     """A first crawl of `sites` sites, one report each (all new, each with a view count), as the
-    crawl leaves its directory: reports.jsonl, the change log, crawl-stats.json, state.sqlite."""
+    crawl leaves its directory: reports.jsonl, the change log (a new report's line carries its
+    record, `text` included), crawl-stats.json, state.sqlite."""
     state = CrawlState(job)
     crawl_id = state.begin()
     seen = "2026-12-03T08:00:00Z"
@@ -36,10 +37,11 @@ def make_job(job: Path, sites: int) -> dict[str, int]:
         for i in range(sites):
             url = f"http://www.site{i:03d}.gov.cn/zwgk/ndbg/{i}.html"
             views[url] = 100 + i
-            reports.write(json.dumps({"url": url, "title": f"{i}号 2025年政府信息公开工作年度报告",
-                                      "report_year": 2025, "views": views[url],
-                                      "agency": f"第{i}区人民政府"}, ensure_ascii=False) + "\n")
-            changes.write(json.dumps({"crawl_id": crawl_id, "url": url, "change": "new"}) + "\n")
+            record = {"url": url, "title": f"{i}号 2025年政府信息公开工作年度报告", "report_year": 2025,
+                      "views": views[url], "agency": f"第{i}区人民政府", "text": text}
+            reports.write(json.dumps(record, ensure_ascii=False) + "\n")
+            changes.write(json.dumps({"crawl_id": crawl_id, "url": url, "change": "new", "report": record},
+                                     ensure_ascii=False) + "\n")
             state.update_report(url, f"digest{i}", seen)
             state.add_views(url, seen, views[url])
     state.close()
@@ -102,3 +104,20 @@ def test_a_few_sites_are_all_drawn_by_name(tmp_path, drawn):
     assert [label.split("\n")[1] for label in labels] == [f"www.site{i:03d}.gov.cn" for i in range(3)]
     _crawl_ids, series = drawn["views_history"]
     assert sorted(series) == [f"www.site{i:03d}.gov.cn" for i in range(3)]
+
+
+def test_the_change_log_is_read_a_line_at_a_time(tmp_path):
+    """A first crawl's change log holds every report's whole record (each line as large as its
+    reports.jsonl line): the report keeps what it shows of each line, not the lines."""
+    import tracemalloc
+
+    make_job(tmp_path, 300, text="本机关2025年度政府信息公开工作情况如下。" * 1000)
+    size = next((tmp_path / "changes").glob("*.jsonl")).stat().st_size  # ~18 MB
+    tracemalloc.start()
+    try:
+        job = load_job(tmp_path)
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sum(s.changes["new"] for s in job.sites) == 300
+    assert peak < size / 4, (peak, size)

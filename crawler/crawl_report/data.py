@@ -61,6 +61,11 @@ class JobReport:
 # (tens of KB): holding every line of a 1,000-portal job at once took the crawl process to 1.3 GB
 # at the end of the crawl (benchmarks/scale.py), so only these fields are kept, a line at a time.
 _REPORT_FIELDS = ("report_year", "views", "agency", "title")
+# What the report shows of a change-log line. The line of a new or changed report carries its whole
+# record (crawler/extensions/changes.py), so a first crawl's change log is as large as its
+# reports.jsonl: read as a list, the 20 MB log of 300 generated portals took 41 MB (the crawl
+# process, at the end of the crawl), and it grows with the reports.
+_CHANGE_FIELDS = ("url", "change", "reason", "last_seen")
 
 
 def iter_jsonl(path: Path, warnings: list[str] | None = None) -> Iterator[dict]:
@@ -106,7 +111,7 @@ def load_job(job_dir: Path, *, crawl_id: str | None = None) -> JobReport:
         state = CrawlState(job_dir)
         try:
             for row in state.crawls():
-                changes = Counter(e.get("change") for e in read_jsonl(job_dir / "changes" / f"{row['crawl_id']}.jsonl"))
+                changes = Counter(e.get("change") for e in iter_jsonl(job_dir / "changes" / f"{row['crawl_id']}.jsonl"))
                 crawls.append(CrawlRow(row["crawl_id"], row.get("started_at"), row.get("finished_at"),
                                        row.get("reason"), row.get("runs") or 1, changes))
             for url in current:
@@ -122,7 +127,8 @@ def load_job(job_dir: Path, *, crawl_id: str | None = None) -> JobReport:
         warnings.append(f"no {STATE_FILE}: no crawl history, change log or view history to show")
     crawl_id = crawl_id or stats.get("gongkai/crawl_id") or (crawls[-1].crawl_id if crawls else None)
 
-    changes = read_jsonl(job_dir / "changes" / f"{crawl_id}.jsonl") if crawl_id else []
+    changes = [{k: e.get(k) for k in _CHANGE_FIELDS} for e in iter_jsonl(job_dir / "changes" / f"{crawl_id}.jsonl")
+               ] if crawl_id else []
     failures = read_jsonl(job_dir / "failures" / f"{crawl_id}.jsonl") if crawl_id else []
     sites: dict[str, Site] = {}
 

@@ -87,6 +87,9 @@ CREATE TABLE IF NOT EXISTS views (         -- view-count history of report pages
     fetched_at TEXT NOT NULL,
     views INTEGER
 );
+-- The report reads each report's history (views_history): without it, a scan of the whole table per
+-- report, 13 of the 17 s that the report of a 12,400-report job spent reading the job.
+CREATE INDEX IF NOT EXISTS views_by_url ON views (url);
 """
 
 

@@ -27,6 +27,7 @@ scrapy-playwright's handler, changed in three ways (docs/javascript.md):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import shutil
@@ -99,8 +100,11 @@ class ScopedPlaywrightHandler(RoutedThroughScrapy, ScrapyPlaywrightDownloadHandl
         # the bound before they start LibreOffice, and say so by a marker file (pipelines/memory.py).
         budget = settings.getint("GONGKAI_FAMILY_RSS_BUDGET_MB") * 2 ** 20
         self._wanted = memory.wanted_marker(os.getpid()) if budget else None
+        # Held from before the driver starts until the browser is down: a child that found it down
+        # runs while it holds the lock shared, and a launch waits for it (bounded).
+        self._up_lock = memory.BrowserLock(os.getpid()) if budget else None
         if budget:
-            memory.export_family_bound(budget)
+            memory.export_family_bound(budget, self.max_browser_rss)
         self._executable = os.path.basename(options.get("executable_path") or "chromium")
         self.node_options = settings.get("GONGKAI_BROWSER_DRIVER_NODE_OPTIONS")
         self._start_lock = asyncio.Lock()
@@ -122,8 +126,12 @@ class ScopedPlaywrightHandler(RoutedThroughScrapy, ScrapyPlaywrightDownloadHandl
                 saved = os.environ.get("NODE_OPTIONS")
                 if self.node_options and saved is None:
                     os.environ["NODE_OPTIONS"] = self.node_options
+                await self._take_up_lock()
                 try:
                     await self._launch()
+                except BaseException:
+                    self._release_up_lock()
+                    raise
                 finally:
                     if saved is None:
                         os.environ.pop("NODE_OPTIONS", None)
@@ -144,6 +152,27 @@ class ScopedPlaywrightHandler(RoutedThroughScrapy, ScrapyPlaywrightDownloadHandl
             self.browser_provider = None
             self.context_wrappers.clear()
             self._open_pages.clear()
+            self._release_up_lock()
+
+    async def _take_up_lock(self) -> None:
+        """Wait (bounded, as a render waits for the marker) while a child runs what it started with the
+        browser down; then start, with the lock or, after the wait, without it."""
+        if self._up_lock is None:
+            return
+        deadline = asyncio.get_running_loop().time() + rules.MEMORY_WANTED_MAX_WAIT_SECONDS
+        while not self._up_lock.acquire(shared=False):
+            if asyncio.get_running_loop().time() >= deadline:
+                logger.info("Browser: starting beside a child that holds the memory (waited %.0f s)",
+                            rules.MEMORY_WANTED_MAX_WAIT_SECONDS)
+                return
+            await asyncio.sleep(rules.MEMORY_WANTED_POLL_SECONDS)
+
+    def _release_up_lock(self, *, remove: bool = False) -> None:
+        if self._up_lock is not None:
+            self._up_lock.release()
+            if remove:  # the crawl is over: its lock file with it
+                with contextlib.suppress(OSError):
+                    os.unlink(self._up_lock.path)
 
     def _arm_idle_timer(self) -> None:
         if self._idle_timer is not None:
@@ -183,6 +212,7 @@ class ScopedPlaywrightHandler(RoutedThroughScrapy, ScrapyPlaywrightDownloadHandl
         if self._memory_watch is not None:
             self._memory_watch.cancel()
         await super().close()
+        self._release_up_lock(remove=True)
         self._dead_socket.close()
         if self._profiles:
             shutil.rmtree(self._profiles, ignore_errors=True)

@@ -9,6 +9,7 @@ Off Linux (no /proc) the family reads as empty: 0 bytes, and nothing waits.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import tempfile
@@ -76,12 +77,53 @@ def family_rss(root: int) -> int:
 # crawl's bound (bytes). Unset (replay, tools, tests): nobody waits.
 FAMILY_ROOT_ENV = "GONGKAI_FAMILY_ROOT"
 FAMILY_BUDGET_ENV = "GONGKAI_FAMILY_RSS_BUDGET"
+# The RSS (bytes) the crawl's chromium may reach before it is replaced (GONGKAI_BROWSER_MAX_RSS_MB).
+FAMILY_BROWSER_RSS_ENV = "GONGKAI_FAMILY_BROWSER_RSS"
 
 
-def export_family_bound(budget: int) -> None:
-    """Tell the children this process starts from now on to measure its family against `budget` bytes."""
+def export_family_bound(budget: int, browser_rss: int = 0) -> None:
+    """Tell the children this process starts from now on to measure its family against `budget` bytes,
+    counting its chromium at `browser_rss` bytes at least (0: as it is)."""
     os.environ[FAMILY_ROOT_ENV] = str(os.getpid())
     os.environ[FAMILY_BUDGET_ENV] = str(budget)
+    os.environ[FAMILY_BROWSER_RSS_ENV] = str(browser_rss)
+
+
+class BrowserLock:
+    """An flock on a file of the family: the crawl's browser holds it exclusively from before its driver
+    starts until it is down (crawler/browser_handler.py); a child holds it shared while it runs what
+    must not run beside a browser it found down. Without it, "down" is a look at the family, and a
+    render past its wait could launch between a conversion's look and its start: LibreOffice then
+    converted beside a chromium coming up (benchmarks/browser.py: 0.8 s, family 700 MB). The kernel
+    drops the lock with its holder, killed or not."""
+
+    def __init__(self, root: int) -> None:
+        self.path = os.path.join(tempfile.gettempdir(), f"gongkai-browser-up-{root}")
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self, *, shared: bool) -> bool:
+        """Take the lock without waiting; whether this holder has it now."""
+        if self._fd is not None:
+            return True
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
 
 
 # What a LibreOffice conversion of a report adds (soffice.bin peaked at 213 MB resident in
@@ -92,6 +134,10 @@ LIBREOFFICE_RSS = 220 * 2 ** 20
 # shared/corpus/real-reports; once they are imported, only the document's share is new.
 PDF_READER_RSS = 70 * 2 ** 20
 PDF_DOCUMENT_RSS = 20 * 2 ** 20
+# The script sandbox's process once it runs scripts (crawler/sandbox.py asks before it starts one): ~30 MB
+# interpreter and page code, then V8 (mini-racer's library ~29 MB resident, an isolate and its heap
+# ~19 MB): its own peak was 77 MB in benchmarks/browser.py on seeds 1000-1039.
+SANDBOX_RSS = 80 * 2 ** 20
 _POLL_SECONDS = 0.25
 
 
@@ -136,17 +182,24 @@ def browser_kind(cmdline: str) -> str | None:
     return None
 
 
-def _room(root: int, need: int, budget: int) -> bool:
-    """`need` bytes fit under the budget — or the browser is down already: what is left (the crawl
-    and its workers) cannot give memory back, and waiting on would only leave the browser time to
-    come back. A driver up without chromium is a browser launching (or closing): chromium's ~170 MB
-    are not resident yet, so the sum says nothing; measured, a conversion let in on that sum ran
-    beside the chromium that came up a second later (benchmarks/browser.py's peak: 736 MB)."""
+def _room(root: int, need: int, budget: int, lock: BrowserLock | None = None) -> bool:
+    """`need` bytes fit under the budget — or the browser is down (and, with `lock`, cannot start
+    while the lock is held): what is left (the crawl and its workers) cannot give memory back, and
+    waiting on would only leave the browser time to come back. A driver up without chromium is a
+    browser launching (or closing): chromium's ~170 MB are not resident yet, so the sum says nothing;
+    measured, a conversion let in on that sum ran beside the chromium that came up a second later
+    (benchmarks/browser.py's peak: 736 MB). Chromium counts at its replacement bound at least: it
+    grows while it renders, and renders go on beside what was let in (the family was over its bound
+    only while all of crawler, chromium, driver, a worker and the sandbox were up)."""
     members = family(root)
     kinds = {browser_kind(m.cmdline) for m in members} - {None}
     if not kinds:
-        return True
-    return "chromium" in kinds and sum(m.rss for m in members) + need <= budget
+        return lock is None or lock.acquire(shared=True)
+    if "chromium" not in kinds:
+        return False
+    chromium = sum(m.rss for m in members if browser_kind(m.cmdline) == "chromium")
+    others = sum(m.rss for m in members) - chromium
+    return others + max(chromium, int(os.environ.get(FAMILY_BROWSER_RSS_ENV) or 0)) + need <= budget
 
 
 @contextlib.contextmanager
@@ -157,32 +210,36 @@ def room_for(need: int, wait: float, *, hold: bool = True) -> Iterator[bool]:
     runs either way: a report's text is worth more than the bound).
     `hold`: keep the marker while the block runs too, so no browser starts beside it — for a
     LibreOffice conversion (~210 MB for seconds). Without it (a PDF read: ~70 MB for under a second,
-    many per crawl) there is no marker at all when there is room, and a browser the read waited
-    for may start again beside it: fresh, at ~110 MB, not the ~200 MB it had grown to."""
+    many per crawl) there is no marker at all when there is room; a browser the read waited for
+    starts again once the block is done (BrowserLock: a browser found down stays down while it runs)."""
     try:
         root, budget = int(os.environ[FAMILY_ROOT_ENV]), int(os.environ[FAMILY_BUDGET_ENV])
     except (KeyError, ValueError):
         yield True
         return
     marker = wanted_marker(root)
-    room = _room(root, need, budget)
-    if room and not hold:
-        yield True
-        return
-    Path(marker).write_text(str(os.getpid()))
+    lock = BrowserLock(root)  # held (shared) only when the browser was down: it stays down meanwhile
     try:
-        deadline = time.monotonic() + wait
-        while not room and time.monotonic() < deadline:
-            time.sleep(_POLL_SECONDS)
-            room = _room(root, need, budget)
-        if not room:
-            logger.warning("Memory: no room for %.0f MB under the family bound of %.0f MB after %.0f s; "
-                           "going ahead beside the browser", need / 2 ** 20, budget / 2 ** 20, wait)
-        if not hold:
+        room = _room(root, need, budget, lock)
+        if room and not hold:
+            yield True
+            return
+        Path(marker).write_text(str(os.getpid()))
+        try:
+            deadline = time.monotonic() + wait
+            while not room and time.monotonic() < deadline:
+                time.sleep(_POLL_SECONDS)
+                room = _room(root, need, budget, lock)
+            if not room:
+                logger.warning("Memory: no room for %.0f MB under the family bound of %.0f MB after %.0f s; "
+                               "going ahead beside the browser", need / 2 ** 20, budget / 2 ** 20, wait)
+            if not hold:
+                _release(marker)
+            yield room
+        finally:
             _release(marker)
-        yield room
     finally:
-        _release(marker)
+        lock.release()
 
 
 # Set by the crawl's extraction pipeline for its workers: the RSS (bytes) past which a worker is replaced

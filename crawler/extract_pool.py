@@ -189,7 +189,7 @@ class ExtractPool:
 
     def __init__(self, workers: int | None = None, *, timeout: float = 120.0, target: str = DEFAULT_TARGET,
                  retries: int = 1, recycle_after: int = 0, recycle_rss: int = 0, idle_seconds: float = 0.0,
-                 nice: int = 0, setup: str = DEFAULT_SETUP) -> None:
+                 nice: int = 0, setup: str = DEFAULT_SETUP, before_start: Callable[[], None] | None = None) -> None:
         self.size = workers or default_workers()
         # Workers run this much nicer than the crawl process: when cores are short, the reactor
         # (latency-bound fetching) is served first and extraction takes what is left.
@@ -198,6 +198,9 @@ class ExtractPool:
         self.retries = retries
         self.target = target
         self.setup = setup  # "module:function" each worker calls once before its first task ("": none)
+        # Called in the slot's thread before a worker process starts, and may wait: a process that
+        # must find room under the crawl's family memory bound first (crawler/sandbox.py).
+        self.before_start = before_start
         # A worker is stopped after this many pages (0: never) and the next page starts a fresh one,
         # so what a long crawl leaves in its heap (parser caches, fragmentation) is given back.
         self.recycle_after = recycle_after
@@ -252,6 +255,12 @@ class ExtractPool:
 
     # -- one slot: a thread that owns one worker process -------------------------------------------
     def _worker(self, i: int) -> _Worker:
+        if self.before_start is not None:
+            with self._lock:
+                worker = self._workers[i]
+                if worker is not None and worker.is_alive():
+                    return worker
+            self.before_start()  # outside the lock: other slots go on meanwhile
         with self._lock:
             worker = self._workers[i]
             if worker is None or not worker.is_alive():

@@ -28,7 +28,7 @@ from scrapy.settings import BaseSettings
 from crawler import browser
 from crawler.extract_pool import ExtractPool, wait_for
 from crawler.rules import browser as browser_rules
-from pipelines import script_sandbox
+from pipelines import memory, script_sandbox
 from pipelines.page import FetchedPage
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ class Sandbox:
         self.workers = settings.getint("GONGKAI_SANDBOX_WORKERS")
         self.idle_seconds = settings.getfloat("GONGKAI_SANDBOX_IDLE_SECONDS")
         self.timeout = settings.getfloat("GONGKAI_SANDBOX_TIMEOUT")
+        self.room_wait = settings.getfloat("GONGKAI_SANDBOX_ROOM_WAIT_SECONDS")
         self.pool: ExtractPool | None = None
         crawler.signals.connect(self.close, signal=signals.spider_closed)
 
@@ -55,13 +56,22 @@ class Sandbox:
         if self.pool is None:
             # No setup: the extraction workers' address-space cap would leave V8 no room to reserve.
             self.pool = ExtractPool(self.workers, timeout=self.timeout, target=_TARGET, setup="",
-                                    idle_seconds=self.idle_seconds)
+                                    idle_seconds=self.idle_seconds, before_start=self._room)
         future = self.pool.submit(task)
         try:
             return await wait_for(future)
         except Exception as exc:  # as in the crawl process: the sandbox failing never costs the page
             logger.warning("Script sandbox on %s: %s", task[0].url, exc)
             return script_sandbox.Outcome(warning=f"script sandbox failed: {exc}")
+
+    def _room(self) -> None:
+        """Before the sandbox's process starts (in its pool's slot thread): wait, bounded, for room for
+        it under the crawl's family memory bound (pipelines/memory.py), as a PDF read does. The family
+        was over its bound only while the sandbox was up beside chromium, its driver, the crawl and a
+        worker (benchmarks/browser.py, seeds 1000-1039); without room the browser closes after its
+        render, and starts again once the sandbox is up."""
+        with memory.room_for(memory.SANDBOX_RSS, wait=self.room_wait, hold=False):
+            pass
 
     def close(self) -> None:
         if self.pool is not None:

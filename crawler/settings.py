@@ -163,6 +163,9 @@ GONGKAI_EXTRACT_NICE = 10
 GONGKAI_SANDBOX_WORKERS = 1
 GONGKAI_SANDBOX_IDLE_SECONDS = 5.0
 GONGKAI_SANDBOX_TIMEOUT = 30.0
+# Before its process starts, the sandbox waits up to this long (s) for room for it (~80 MB) under the
+# family bound (GONGKAI_FAMILY_RSS_BUDGET_MB, with the browser: pipelines/memory.py), then starts anyway.
+GONGKAI_SANDBOX_ROOM_WAIT_SECONDS = 10.0
 # Distributed crawl (`--workers N`, `gongkai worker`; crawler/distributed/): a worker whose heartbeat
 # is older than the TTL (s) is dead and its in-flight requests return to the queue; an idle worker
 # looks for new work every POLL (s); a download waiting for its host's shared lease retries every

@@ -27,6 +27,7 @@ from typing import Protocol
 
 from pipelines import endpoints, report, script_sandbox
 from pipelines.document import ParsedPage, parse_page
+from pipelines.domains import registered_domain
 from pipelines.endpoints import EndpointCall
 from pipelines.links import Link, is_attachment, page_links
 from pipelines.page import FetchedPage
@@ -99,8 +100,8 @@ def pair_attachment(page: FetchedPage, file: FetchedPage) -> None:
 
 def sandbox_task(page: FetchedPage) -> script_sandbox.Task:
     """What a SANDBOX step runs: script_sandbox.evaluate_task on the page (it pickles; its tree is
-    rebuilt from its bytes) with the answers its scripts have had so far."""
-    return page, page.extra["sandbox"]["answers"]
+    rebuilt from its bytes) with the answers its scripts have had so far, and its scope."""
+    return page, page.extra["sandbox"]["answers"], registered_domain(page.url)
 
 
 def pair_sandbox(page: FetchedPage, outcome: script_sandbox.Outcome, rest: list[Step]) -> list[Step]:

@@ -59,9 +59,11 @@ _JS_TYPES = {"", "text/javascript", "application/javascript", "text/ecmascript",
 
 # An answer as the sandbox keeps it: {"status": int, "body": bytes, "type": str}; None: failed.
 Answer = dict | None
-# One evaluation as it travels to a sandbox process: the page (its tree is rebuilt from its bytes)
-# and the answers known (evaluate_task).
-Task = tuple[FetchedPage, Mapping[str, Answer]]
+# One evaluation as it travels to a sandbox process: the page (its tree is rebuilt from its bytes),
+# the answers known and the page's registered domain, which the scripts' requests stay within
+# (evaluate_task). The caller reads the domain: the sandbox process never loads the public suffix
+# list (tldextract and requests: ~20 MB of its ~95, under the family's memory bound with chromium).
+Task = tuple[FetchedPage, Mapping[str, Answer], str]
 
 # V8 is driven from a thread of its own: mini-racer takes over a running asyncio loop it finds in
 # the calling thread (the crawl's reactor) and then refuses timeouts, which hostile scripts need.
@@ -160,12 +162,16 @@ class _Run:
         return None
 
 
-def evaluate(page: FetchedPage, tree: etree._Element, answers: Mapping[str, Answer]) -> Outcome:
-    """Run the page's scripts with the answers known (request key -> Answer). See the module doc."""
+def evaluate(page: FetchedPage, tree: etree._Element, answers: Mapping[str, Answer],
+             scope: str | None = None) -> Outcome:
+    """Run the page's scripts with the answers known (request key -> Answer), their requests kept
+    within `scope` (the page's registered domain, read here when not given). See the module doc."""
     started = time.process_time()
+    if scope is None:
+        scope = registered_domain(page.url)
     for _ in range(1 + R.TIME_RETRIES):
         try:
-            outcome = _V8_THREAD.submit(_evaluate, page, tree, answers).result()
+            outcome = _V8_THREAD.submit(_evaluate, page, tree, answers, scope).result()
         except Exception as exc:  # the sandbox failing never costs the page: the browser is next
             outcome = Outcome(warning=f"script sandbox failed: {type(exc).__name__}: {exc}")
         if not (outcome.warning or "").startswith(_OUT_OF_TIME):
@@ -179,14 +185,13 @@ def evaluate(page: FetchedPage, tree: etree._Element, answers: Mapping[str, Answ
 def evaluate_task(task: Task) -> Outcome:
     """`evaluate` of a page as fetched: what pipelines/completion.py's SANDBOX step runs, in the
     crawl's sandbox process (crawler/sandbox.py) or in replay's own."""
-    page, answers = task
+    page, answers, scope = task
     tree = parse_page(page).tree
-    return evaluate(page, tree, answers) if tree is not None else Outcome()
+    return evaluate(page, tree, answers, scope) if tree is not None else Outcome()
 
 
-def _evaluate(page: FetchedPage, tree: etree._Element, answers: Mapping[str, Answer]) -> Outcome:
+def _evaluate(page: FetchedPage, tree: etree._Element, answers: Mapping[str, Answer], scope: str) -> Outcome:
     scripts = _scripts(tree)
-    scope = registered_domain(page.url)
     wanted: dict[str, EndpointCall] = {}
     used: list[tuple[str, str]] = []  # (key, url) of the answers the scripts were given, in order
 

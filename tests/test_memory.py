@@ -154,7 +154,7 @@ def test_libreoffice_runs_holding_the_marker(tmp_path, monkeypatch, crawl_family
 
 # The handler needs the asyncio reactor installed (scrapy-playwright checks): it runs in a process of
 # its own, as in a crawl, and prints what happened.
-_SCENARIO = """
+HANDLER_PRELUDE = """
 import asyncio, json, os, sys
 from pathlib import Path
 from scrapy.utils.reactor import install_reactor
@@ -163,9 +163,11 @@ from scrapy.utils.test import get_crawler
 from crawler import settings as project_settings
 from crawler.browser_handler import ScopedPlaywrightHandler
 from pipelines import memory
-
-budget_mb = int(sys.argv[1])
 settings = {k: getattr(project_settings, k) for k in dir(project_settings) if k.startswith(("PLAYWRIGHT_", "GONGKAI_"))}
+"""
+
+_SCENARIO = HANDLER_PRELUDE + """
+budget_mb = int(sys.argv[1])
 settings["GONGKAI_FAMILY_RSS_BUDGET_MB"] = budget_mb
 handler = ScopedPlaywrightHandler(get_crawler(settings_dict=settings))
 marker = Path(memory.wanted_marker(os.getpid()))
@@ -218,17 +220,7 @@ def test_without_a_budget_the_browser_does_not_watch():
 
 # The marker appears while the browser is up and idle (between renders): the browser is closed within
 # a poll, not when its idle timer (20 s) fires, since a conversion waits only a third of its time.
-_IDLE_SCENARIO = """
-import asyncio, json, os, sys
-from pathlib import Path
-from scrapy.utils.reactor import install_reactor
-install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
-from scrapy.utils.test import get_crawler
-from crawler import settings as project_settings
-from crawler.browser_handler import ScopedPlaywrightHandler
-from pipelines import memory
-
-settings = {k: getattr(project_settings, k) for k in dir(project_settings) if k.startswith(("PLAYWRIGHT_", "GONGKAI_"))}
+_IDLE_SCENARIO = HANDLER_PRELUDE + """
 settings["GONGKAI_FAMILY_RSS_BUDGET_MB"] = int(sys.argv[1])
 handler = ScopedPlaywrightHandler(get_crawler(settings_dict=settings))
 marker = Path(memory.wanted_marker(os.getpid()))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipelines import memory
+from tests.test_memory import HANDLER_PRELUDE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,16 +80,7 @@ def test_chromium_counts_at_the_size_it_grows_to(crawl_family, chromium_child, m
         assert room is False
 
 
-_LAUNCH = """
-import asyncio, json, os
-from scrapy.utils.reactor import install_reactor
-install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
-from scrapy.utils.test import get_crawler
-from crawler import settings as project_settings
-from crawler.browser_handler import ScopedPlaywrightHandler
-from pipelines import memory
-
-settings = {k: getattr(project_settings, k) for k in dir(project_settings) if k.startswith(("PLAYWRIGHT_", "GONGKAI_"))}
+_LAUNCH = HANDLER_PRELUDE + """
 handler = ScopedPlaywrightHandler(get_crawler(settings_dict=settings))
 child = memory.BrowserLock(os.getpid())
 assert child.acquire(shared=True)  # a conversion let in while the browser was down

@@ -101,10 +101,6 @@ class BrowserLock:
         self.path = os.path.join(tempfile.gettempdir(), f"gongkai-browser-up-{root}")
         self._fd: int | None = None
 
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
     def acquire(self, *, shared: bool) -> bool:
         """Take the lock without waiting; whether this holder has it now."""
         if self._fd is not None:

@@ -5,7 +5,9 @@ Run: ``.venv/bin/python -m benchmarks.discovery --seeds 1000-1039``
 1. Serves the generated fixture web (tests/fixtureweb/generated) for the seeds, one portal per seed,
    through the fixture proxy on a free 127.0.0.1 port.
 2. Runs ``gongkai crawl`` with every portal's home page as start URLs, as a new user would, and samples
-   the RSS of the crawl's process family (the crawler and every child: node driver, chromium) from /proc.
+   the RSS of the crawl's process family (the crawler and every child: node driver, chromium, workers,
+   sandbox, converters) from /proc every 50 ms (benchmarks/family_rss.py, as benchmarks/browser.py does):
+   the peak, what was up at it, and the seconds spent over 600 MB with the kinds up then.
 3. Runs ``gongkai replay`` of the crawl's own WARCs.
 4. Scores both against the portals' expected reports: recall, precision (an emitted line that is no
    expected report, or a second line for one, is a false positive), views accuracy (share of the
@@ -25,7 +27,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -34,6 +35,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.family_rss import MB, FamilySampler, summary_lines  # noqa: E402
 from tests.fixtureweb.generated import GeneratedWeb  # noqa: E402
 from tests.fixtureweb.generated.site import seed_of_host  # noqa: E402
 
@@ -42,7 +44,6 @@ GONGKAI = [str(ROOT / ".venv" / "bin" / "gongkai")] if (ROOT / ".venv" / "bin" /
 # As the tests run crawls: AutoThrottle on, started faster than for a real portal.
 FAST = ["--set", "AUTOTHROTTLE_START_DELAY=0.05", "--set", "GONGKAI_RETRY_BACKOFF_BASE=0.2"]
 DIMENSIONS = ("list", "counter", "family", "charset", "script", "attachments", "pagination")
-_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
 def parse_seeds(spec: str) -> list[int]:
@@ -63,48 +64,19 @@ def norm_url(url: str) -> str:
     return urlunsplit((parts.scheme, (parts.hostname or "").lower(), parts.path or "/", query, ""))
 
 
-def _family_rss(root: int) -> int:
-    """Resident bytes of ``root`` and all its descendants, read from /proc."""
-    children: dict[int, list[int]] = defaultdict(list)
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            fields = stat[stat.rindex(")") + 2:].split()
-        except (OSError, ValueError):
-            continue
-        children[int(fields[1])].append(int(entry))
-        rss[int(entry)] = int(fields[21]) * _PAGE_SIZE
-    total, stack = 0, [root]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack.extend(children.get(pid, []))
-    return total
-
-
-def run(cmd: list[str], env: dict[str, str], sample_rss: bool = False) -> tuple[int, float, int, str]:
-    """Run ``cmd``; returns exit code, wall seconds, peak family RSS (bytes), stderr tail."""
+def run(cmd: list[str], env: dict[str, str], sample_rss: bool = False) -> tuple[int, float, dict, str]:
+    """Run ``cmd``; returns exit code, wall seconds, the family's memory figures (benchmarks/family_rss.py;
+    empty unless ``sample_rss``), stderr tail."""
     start = time.monotonic()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
-        peak = [0]
-        done = threading.Event()
-
-        def sample() -> None:
-            while not done.wait(0.25):
-                peak[0] = max(peak[0], _family_rss(proc.pid))
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        if sample_rss:
-            sampler.start()
+        sampler = FamilySampler(proc.pid).start() if sample_rss else None
         code = proc.wait()
-        done.set()
+        if sampler is not None:
+            sampler.stop()
         err.seek(0)
         tail = err.read()[-4000:].decode("utf-8", "replace")
-    return code, time.monotonic() - start, peak[0], tail
+    return code, time.monotonic() - start, sampler.figures() if sampler else {}, tail
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -225,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         env = {k: v for k, v in os.environ.items() if k.lower() not in ("no_proxy", "https_proxy", "all_proxy")}
         env["http_proxy"] = env["HTTP_PROXY"] = web.proxy_url
         sets = [x for pair in args.set for x in ("--set", pair)]
-        code, wall, rss, err = run([*GONGKAI, "crawl", *gen.start_urls, "--out", str(job), *FAST, *sets,
+        code, wall, memory, err = run([*GONGKAI, "crawl", *gen.start_urls, "--out", str(job), *FAST, *sets,
                                     "--log-level", "WARNING"], env, sample_rss=True)
         requests = web.requests()
     rcode, rwall, _, rerr = run([*GONGKAI, "replay", str(job / "warc"), "--out", str(replay_out)], env)
@@ -234,8 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     leaks = gen.out_of_scope(requests)
     same, differ = live_vs_replay(live_lines, replay_lines)
     print(f"seeds {args.seeds}: {len(gen.seeds)} portals, {len(gen.expected_reports())} expected reports; "
-          f"crawl exit {code}, {wall:.0f} s, {len(requests)} requests, peak family RSS {rss / 2**20:.0f} MB; "
+          f"crawl exit {code}, {wall:.0f} s, {len(requests)} requests, peak family RSS {memory['peak_rss'] / MB:.0f} MB; "
           f"replay exit {rcode}, {rwall:.0f} s")
+    for line in summary_lines(memory):
+        print(f"  {line}")
     print_table(live, replay)
     print(f"requests to hosts out of scope: {len(leaks)}"
           + (f" ({', '.join(sorted({urlsplit(r.url).hostname or '' for r in leaks}))})" if leaks else ""))
@@ -252,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         print(err, file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps({
-            "seeds": gen.seeds, "crawl_exit": code, "crawl_wall_s": wall, "peak_family_rss": rss,
+            "seeds": gen.seeds, "crawl_exit": code, "crawl_wall_s": wall, "peak_family_rss": memory["peak_rss"], "family_memory": memory,
             "requests": len(requests), "out_of_scope": [r.url for r in leaks],
             "live": {**live, "table": {f"{k[0]}={k[1]}": v for k, v in live["table"].items()}},
             "replay": {**replay, "table": {f"{k[0]}={k[1]}": v for k, v in replay["table"].items()}},

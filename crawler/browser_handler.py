@@ -213,6 +213,8 @@ class ScopedPlaywrightHandler(RoutedThroughScrapy, ScrapyPlaywrightDownloadHandl
             self._memory_watch.cancel()
         await super().close()
         self._release_up_lock(remove=True)
+        if self._wanted is not None:
+            memory.remove_marker(os.getpid())
         self._dead_socket.close()
         if self._profiles:
             shutil.rmtree(self._profiles, ignore_errors=True)

@@ -152,20 +152,83 @@ def _running(pid: int) -> bool:
 
 
 def memory_wanted(marker: str) -> bool:
-    """Whether a member of the family holds the wanted-marker `marker`. A marker whose holder is gone
-    (an extraction worker killed at its timeout mid-conversion never reaches its `finally`) is stale:
-    it is removed, and nobody waits for it."""
+    """Whether a member of the family holds the wanted-marker `marker`. A holder that is gone (an
+    extraction worker killed at its timeout mid-conversion never reaches its `finally`) is stale: it
+    is taken off, and nobody waits for it."""
     try:
-        holder = int(Path(marker).read_text() or 0)
+        text = Path(marker).read_text()
     except FileNotFoundError:
         return False
-    except (OSError, ValueError):
-        return True  # being written: its holder is starting
-    if holder and not _running(holder):
+    except OSError:
+        return True
+    holders = _parse_holders(text)
+    if not holders:
+        return True  # written by hand or by an older gongkai: somebody wants the memory
+    live = [pid for pid in holders if _running(pid)]
+    if len(live) < len(holders):
+        with _marker_lock(marker):
+            _write_holders(marker, [pid for pid in _holders(marker) if _running(pid)])
+    return bool(live)
+
+
+# The marker lists its holders, one pid per line, for as long as each holds it: a PDF read waiting for
+# room, the script sandbox starting, a grown worker living out its page can overlap, and one holder's
+# release must not end another's hold (a single pid in the file, overwritten by the second holder and
+# removed by its release, let a browser start beside a worker still holding a PDF reader: seeds
+# 1000-1039, 622 MB). Changed under an flock on a file beside it; rewritten whole by rename, so a
+# reader never sees half of it.
+def _parse_holders(text: str) -> list[int]:
+    return [int(line) for line in text.split() if line.isdigit()]
+
+
+def _holders(marker: str) -> list[int]:
+    try:
+        return _parse_holders(Path(marker).read_text())
+    except OSError:
+        return []
+
+
+def _write_holders(marker: str, holders: list[int]) -> None:
+    if not holders:
         with contextlib.suppress(OSError):
             os.unlink(marker)
-        return False
-    return True
+        return
+    part = f"{marker}.{os.getpid()}.part"
+    Path(part).write_text("".join(f"{pid}\n" for pid in holders))
+    os.replace(part, marker)
+
+
+@contextlib.contextmanager
+def _marker_lock(marker: str) -> Iterator[None]:
+    fd = os.open(marker + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # drops the flock
+
+
+def _hold(marker: str) -> None:
+    """This process holds the marker once more (a process may hold it twice: threads of the crawl)."""
+    with _marker_lock(marker):
+        _write_holders(marker, [*_holders(marker), os.getpid()])
+
+
+def _release(marker: str) -> None:
+    """One hold of this process ends; the others' stay."""
+    with contextlib.suppress(OSError), _marker_lock(marker):
+        holders = _holders(marker)
+        if os.getpid() in holders:
+            holders.remove(os.getpid())
+            _write_holders(marker, holders)
+
+
+def remove_marker(root: int) -> None:
+    """The crawl is over: its marker and the marker's lock file with it."""
+    marker = wanted_marker(root)
+    for path in (marker, marker + ".lock"):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
 
 
 def browser_kind(cmdline: str) -> str | None:
@@ -220,7 +283,7 @@ def room_for(need: int, wait: float, *, hold: bool = True) -> Iterator[bool]:
         if room and not hold:
             yield True
             return
-        Path(marker).write_text(str(os.getpid()))
+        _hold(marker)
         try:
             deadline = time.monotonic() + wait
             while not room and time.monotonic() < deadline:
@@ -259,11 +322,5 @@ def hold_while_alive() -> bool:
         return False
     if not limit or rss <= limit:
         return False
-    Path(wanted_marker(root)).write_text(str(os.getpid()))
+    _hold(wanted_marker(root))
     return True
-
-
-def _release(marker: str) -> None:
-    with contextlib.suppress(OSError):
-        if Path(marker).read_text() == str(os.getpid()):  # not another holder's, written since
-            os.unlink(marker)

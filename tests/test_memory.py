@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -273,3 +274,23 @@ def test_a_marker_whose_holder_is_gone_is_stale(tmp_path):
     marker.write_text(str(gone.pid))
     assert memory.memory_wanted(str(marker)) is False
     assert not marker.exists()
+
+
+def test_one_holders_release_leaves_the_others_hold(tmp_path, monkeypatch):
+    # A grown worker holds the marker for the rest of its page while the script sandbox waits for room
+    # and lets go: the sandbox's release must not end the worker's hold (the browser would start
+    # beside the worker's PDF reader).
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    marker = memory.wanted_marker(os.getpid())
+    worker = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        Path(marker).write_text(f"{worker.pid}\n")  # as the worker's hold_while_alive leaves it
+        memory._hold(marker)
+        memory._release(marker)
+        assert memory.memory_wanted(marker) is True
+        assert Path(marker).read_text().split() == [str(worker.pid)]
+    finally:
+        worker.communicate(b"")
+    assert memory.memory_wanted(marker) is False and not os.path.exists(marker)  # gone with its holder
+    memory.remove_marker(os.getpid())
+    assert not os.path.exists(marker + ".lock")

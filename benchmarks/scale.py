@@ -11,7 +11,7 @@ in the downloader, pages fetched. The parent samples the RSS of the crawl's whol
 same rate, and prints RSS against frontier size; peak RSS is the figure to hold under 500 MB. The
 fixture web is served from this (parent) process and is not counted.
 
-Each sample also splits the family by process kind (benchmarks/browser.py's `family`: the crawl
+Each sample also splits the family by process kind (benchmarks/family_rss.py's `family`: the crawl
 process, extraction workers, chromium, playwright's node driver, attachment converters,
 LibreOffice) and sums PSS beside RSS: RSS counts a page shared by N processes N times (chromium's
 processes share most of theirs), PSS divides it among them. The table shows both, and the peak is
@@ -126,8 +126,8 @@ def main() -> int:
     if args.child:
         return child(*args.child, jobdir=args.jobdir, log_level=args.log_level)
 
-    from benchmarks.browser import family  # one /proc walk (RSS, PSS, kind) for both benchmarks
     from benchmarks.discovery import norm_url
+    from benchmarks.family_rss import family  # one /proc walk (RSS, PSS, kind) for every benchmark
     from tests.conftest import proxy_env
     from tests.fixtureweb.generated import GeneratedWeb
 

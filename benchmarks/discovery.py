@@ -64,9 +64,10 @@ def norm_url(url: str) -> str:
     return urlunsplit((parts.scheme, (parts.hostname or "").lower(), parts.path or "/", query, ""))
 
 
-def run(cmd: list[str], env: dict[str, str], sample_rss: bool = False) -> tuple[int, float, dict, str]:
+def run(cmd: list[str], env: dict[str, str], sample_rss: bool = False,
+        keep_log: Path | None = None) -> tuple[int, float, dict, str]:
     """Run ``cmd``; returns exit code, wall seconds, the family's memory figures (benchmarks/family_rss.py;
-    empty unless ``sample_rss``), stderr tail."""
+    empty unless ``sample_rss``), stderr tail. ``keep_log``: the whole stderr is written there too."""
     start = time.monotonic()
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
@@ -75,7 +76,10 @@ def run(cmd: list[str], env: dict[str, str], sample_rss: bool = False) -> tuple[
         if sampler is not None:
             sampler.stop()
         err.seek(0)
-        tail = err.read()[-4000:].decode("utf-8", "replace")
+        whole = err.read()
+        if keep_log is not None:
+            keep_log.write_bytes(whole)
+        tail = whole[-4000:].decode("utf-8", "replace")
     return code, time.monotonic() - start, sampler.figures() if sampler else {}, tail
 
 
@@ -187,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="work directory (default: a temporary one)")
     parser.add_argument("--json", type=Path, help="write all figures and misses here")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="crawl setting override")
+    parser.add_argument("--log", type=Path, help="keep the crawl's log (INFO) here: what the browser and memory did")
     parser.add_argument("--show", type=int, default=15, help="misses / wrong views / false positives to list")
     args = parser.parse_args(argv)
     gen = GeneratedWeb(parse_seeds(args.seeds))
@@ -198,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         env["http_proxy"] = env["HTTP_PROXY"] = web.proxy_url
         sets = [x for pair in args.set for x in ("--set", pair)]
         code, wall, memory, err = run([*GONGKAI, "crawl", *gen.start_urls, "--out", str(job), *FAST, *sets,
-                                    "--log-level", "WARNING"], env, sample_rss=True)
+                                    "--log-level", "INFO" if args.log else "WARNING"], env, sample_rss=True,
+                                   keep_log=args.log)
         requests = web.requests()
     rcode, rwall, _, rerr = run([*GONGKAI, "replay", str(job / "warc"), "--out", str(replay_out)], env)
     live_lines, replay_lines = read_jsonl(job / "reports.jsonl"), read_jsonl(replay_out)

@@ -98,13 +98,11 @@ class ScopedPlaywrightHandler(RoutedThroughScrapy, ScrapyPlaywrightDownloadHandl
         self.max_browser_rss = settings.getint("GONGKAI_BROWSER_MAX_RSS_MB") * 2 ** 20
         # The crawl's children (extraction workers, converters) measure this process's family against
         # the bound before they start LibreOffice, and say so by a marker file (pipelines/memory.py).
-        budget = settings.getint("GONGKAI_FAMILY_RSS_BUDGET_MB") * 2 ** 20
+        budget = memory.export_family_bound_of(settings)
         self._wanted = memory.wanted_marker(os.getpid()) if budget else None
         # Held from before the driver starts until the browser is down: a child that found it down
         # runs while it holds the lock shared, and a launch waits for it (bounded).
         self._up_lock = memory.BrowserLock(os.getpid()) if budget else None
-        if budget:
-            memory.export_family_bound(budget, self.max_browser_rss)
         self._executable = os.path.basename(options.get("executable_path") or "chromium")
         self.node_options = settings.get("GONGKAI_BROWSER_DRIVER_NODE_OPTIONS")
         self._start_lock = asyncio.Lock()
@@ -214,7 +212,7 @@ class ScopedPlaywrightHandler(RoutedThroughScrapy, ScrapyPlaywrightDownloadHandl
         await super().close()
         self._release_up_lock(remove=True)
         if self._wanted is not None:
-            memory.remove_marker(os.getpid())
+            memory.forget_family(os.getpid())
         self._dead_socket.close()
         if self._profiles:
             shutil.rmtree(self._profiles, ignore_errors=True)

@@ -17,7 +17,9 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+from pipelines import memory_reservations as reservations
 
 logger = logging.getLogger(__name__)
 
@@ -79,14 +81,29 @@ FAMILY_ROOT_ENV = "GONGKAI_FAMILY_ROOT"
 FAMILY_BUDGET_ENV = "GONGKAI_FAMILY_RSS_BUDGET"
 # The RSS (bytes) the crawl's chromium may reach before it is replaced (GONGKAI_BROWSER_MAX_RSS_MB).
 FAMILY_BROWSER_RSS_ENV = "GONGKAI_FAMILY_BROWSER_RSS"
+# Bytes kept free when a child is let in (GONGKAI_FAMILY_RSS_MARGIN_MB): what is up grows beside it.
+FAMILY_MARGIN_ENV = "GONGKAI_FAMILY_RSS_MARGIN"
+FAMILY_ENV = (FAMILY_ROOT_ENV, FAMILY_BUDGET_ENV, FAMILY_BROWSER_RSS_ENV, FAMILY_MARGIN_ENV)
 
 
-def export_family_bound(budget: int, browser_rss: int = 0) -> None:
+def export_family_bound(budget: int, browser_rss: int = 0, margin: int = 0) -> None:
     """Tell the children this process starts from now on to measure its family against `budget` bytes,
-    counting its chromium at `browser_rss` bytes at least (0: as it is)."""
+    counting its chromium at `browser_rss` bytes at least (0: as it is), and to start only with `margin`
+    bytes to spare."""
     os.environ[FAMILY_ROOT_ENV] = str(os.getpid())
     os.environ[FAMILY_BUDGET_ENV] = str(budget)
     os.environ[FAMILY_BROWSER_RSS_ENV] = str(browser_rss)
+    os.environ[FAMILY_MARGIN_ENV] = str(margin)
+
+
+def export_family_bound_of(settings: Any) -> int:
+    """export_family_bound with the crawl's settings (GONGKAI_FAMILY_RSS_BUDGET_MB, _MARGIN_MB,
+    GONGKAI_BROWSER_MAX_RSS_MB), when the bound is on; returns the budget in bytes (0: off)."""
+    budget = settings.getint("GONGKAI_FAMILY_RSS_BUDGET_MB") * 2 ** 20
+    if budget:
+        export_family_bound(budget, settings.getint("GONGKAI_BROWSER_MAX_RSS_MB") * 2 ** 20,
+                            settings.getint("GONGKAI_FAMILY_RSS_MARGIN_MB") * 2 ** 20)
+    return budget
 
 
 class BrowserLock:
@@ -134,6 +151,9 @@ PDF_DOCUMENT_RSS = 20 * 2 ** 20
 # interpreter and page code, then V8 (mini-racer's library ~29 MB resident, an isolate and its heap
 # ~19 MB): its own peak was 77 MB in benchmarks/browser.py on seeds 1000-1039.
 SANDBOX_RSS = 80 * 2 ** 20
+# Its room stays reserved this long after its look (its process starts after it): it was at 74 MB
+# within 0.8 s of its look (benchmarks/browser.py, seeds 1000-1039).
+SANDBOX_START_SECONDS = 3.0
 _POLL_SECONDS = 0.25
 
 
@@ -141,14 +161,6 @@ def wanted_marker(root: int) -> str:
     """The file that says "a member of `root`'s family is waiting for memory, or using what it
     waited for": the crawl's browser closes when idle and does not start again while it exists."""
     return os.path.join(tempfile.gettempdir(), f"gongkai-memory-wanted-{root}")
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return state[state.rindex(")") + 2:].split()[0] not in ("Z", "X")  # exited, not yet reaped
 
 
 def memory_wanted(marker: str) -> bool:
@@ -164,10 +176,10 @@ def memory_wanted(marker: str) -> bool:
     holders = _parse_holders(text)
     if not holders:
         return True  # written by hand or by an older gongkai: somebody wants the memory
-    live = [pid for pid in holders if _running(pid)]
+    live = [pid for pid in holders if reservations.running(pid)]
     if len(live) < len(holders):
         with _marker_lock(marker):
-            _write_holders(marker, [pid for pid in _holders(marker) if _running(pid)])
+            _write_holders(marker, [pid for pid in _holders(marker) if reservations.running(pid)])
     return bool(live)
 
 
@@ -223,12 +235,13 @@ def _release(marker: str) -> None:
             _write_holders(marker, holders)
 
 
-def remove_marker(root: int) -> None:
-    """The crawl is over: its marker and the marker's lock file with it."""
+def forget_family(root: int) -> None:
+    """The crawl is over: its marker, its reservations and their lock files with it."""
     marker = wanted_marker(root)
     for path in (marker, marker + ".lock"):
         with contextlib.suppress(OSError):
             os.unlink(path)
+    reservations.remove(root)
 
 
 def browser_kind(cmdline: str) -> str | None:
@@ -249,7 +262,9 @@ def _room(root: int, need: int, budget: int, lock: BrowserLock | None = None) ->
     measured, a conversion let in on that sum ran beside the chromium that came up a second later
     (benchmarks/browser.py's peak: 736 MB). Chromium counts at its replacement bound at least: it
     grows while it renders, and renders go on beside what was let in (the family was over its bound
-    only while all of crawler, chromium, driver, a worker and the sandbox were up)."""
+    only while all of crawler, chromium, driver, a worker and the sandbox were up). And the margin is
+    kept free: the crawl and chromium grow beside the child too (chromium 206 MB at a bound of 200;
+    the family at 599 MB with the sandbox let in on 80 MB of room: benchmarks.discovery)."""
     members = family(root)
     kinds = {browser_kind(m.cmdline) for m in members} - {None}
     if not kinds:
@@ -258,15 +273,27 @@ def _room(root: int, need: int, budget: int, lock: BrowserLock | None = None) ->
         return False
     chromium = sum(m.rss for m in members if browser_kind(m.cmdline) == "chromium")
     others = sum(m.rss for m in members) - chromium
-    return others + max(chromium, int(os.environ.get(FAMILY_BROWSER_RSS_ENV) or 0)) + need <= budget
+    margin = int(os.environ.get(FAMILY_MARGIN_ENV) or 0)
+    return others + max(chromium, int(os.environ.get(FAMILY_BROWSER_RSS_ENV) or 0)) + need + margin <= budget
+
+
+def _admit(root: int, need: int, budget: int, lock: BrowserLock) -> str | None:
+    """Look and reserve in one step (pipelines/memory_reservations.py): a reservation's token when
+    `need` fits beside what is resident and what others reserved (or the browser is down), else None."""
+    with reservations.admission(root):
+        if _room(root, need + reservations.reserved(root), budget, lock):
+            return reservations.reserve(root, need)
+    return None
 
 
 @contextlib.contextmanager
-def room_for(need: int, wait: float, *, hold: bool = True) -> Iterator[bool]:
+def room_for(need: int, wait: float, *, hold: bool = True, linger: float = 0.0) -> Iterator[bool]:
     """Wait up to `wait` seconds for the family to have `need` bytes of room under its budget or for
     the browser to be down, holding the family's wanted-marker meanwhile (the browser closes once its
     render is done, and starts none); then run the block. Yields whether there was room (the block
     runs either way: a report's text is worth more than the bound).
+    The room is reserved while the block runs and `linger` seconds after (for memory that becomes
+    resident after the block: a process started once it is done), so nobody else is let in on it.
     `hold`: keep the marker while the block runs too, so no browser starts beside it — for a
     LibreOffice conversion (~210 MB for seconds). Without it (a PDF read: ~70 MB for under a second,
     many per crawl) there is no marker at all when there is room; a browser the read waited for
@@ -278,26 +305,32 @@ def room_for(need: int, wait: float, *, hold: bool = True) -> Iterator[bool]:
         return
     marker = wanted_marker(root)
     lock = BrowserLock(root)  # held (shared) only when the browser was down: it stays down meanwhile
+    token = None
     try:
-        room = _room(root, need, budget, lock)
-        if room and not hold:
+        token = _admit(root, need, budget, lock)
+        if token is not None and not hold:
             yield True
             return
         _hold(marker)
         try:
             deadline = time.monotonic() + wait
-            while not room and time.monotonic() < deadline:
+            while token is None and time.monotonic() < deadline:
                 time.sleep(_POLL_SECONDS)
-                room = _room(root, need, budget, lock)
+                token = _admit(root, need, budget, lock)
+            room = token is not None
             if not room:
                 logger.warning("Memory: no room for %.0f MB under the family bound of %.0f MB after %.0f s; "
                                "going ahead beside the browser", need / 2 ** 20, budget / 2 ** 20, wait)
+                with reservations.admission(root):
+                    token = reservations.reserve(root, need)  # going ahead: nobody else on its room
             if not hold:
                 _release(marker)
             yield room
         finally:
             _release(marker)
     finally:
+        if token is not None:
+            reservations.settle(root, token, linger)
         lock.release()
 
 

@@ -292,5 +292,5 @@ def test_one_holders_release_leaves_the_others_hold(tmp_path, monkeypatch):
     finally:
         worker.communicate(b"")
     assert memory.memory_wanted(marker) is False and not os.path.exists(marker)  # gone with its holder
-    memory.remove_marker(os.getpid())
+    memory.forget_family(os.getpid())
     assert not os.path.exists(marker + ".lock")

@@ -9,6 +9,8 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,7 @@ def crawl_family(monkeypatch):
         monkeypatch.setenv(memory.FAMILY_ROOT_ENV, str(os.getpid()))
         monkeypatch.setenv(memory.FAMILY_BUDGET_ENV, str(budget))
         monkeypatch.setenv(memory.FAMILY_BROWSER_RSS_ENV, str(browser_rss))
+        monkeypatch.setenv(memory.FAMILY_MARGIN_ENV, "0")
     yield bound
     assert not os.path.exists(memory.wanted_marker(os.getpid()))
 
@@ -66,6 +69,33 @@ def chromium_child():
     yield proc
     proc.kill()
     proc.wait()
+
+
+def test_room_let_in_is_reserved_until_it_is_resident(crawl_family, chromium_child, monkeypatch, tmp_path):
+    # The sandbox let in on 499 MB, a worker's PDF read 160 ms later on 513 MB (the sandbox's process
+    # was not up yet): both on the same room, and the family reached 640 MB. A second look counts the
+    # first one's room until it is resident (here it never is: this process does not grow).
+    monkeypatch.setattr(memory, "browser_kind", lambda cmd: "chromium" if "chromium-stand-in" in cmd else None)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    need = 64 * 2 ** 20
+    crawl_family(memory.family_rss(os.getpid()) + need + 16 * 2 ** 20)  # room for one, not for two
+    with memory.room_for(need, wait=0, hold=False) as first:
+        assert first is True
+        with memory.room_for(need, wait=0, hold=False) as second:
+            assert second is False
+    with memory.room_for(need, wait=0, hold=False) as again:
+        assert again is True  # the reservations ended with their blocks
+    # Memory that becomes resident after the block (a process started once it is done): its room
+    # stays reserved for `linger` seconds.
+    with memory.room_for(need, wait=0, hold=False, linger=1.0):
+        pass
+    with memory.room_for(need, wait=0, hold=False) as during:
+        assert during is False
+    time.sleep(1.1)
+    with memory.room_for(need, wait=0, hold=False) as after:
+        assert after is True
+    memory.forget_family(os.getpid())
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 def test_chromium_counts_at_the_size_it_grows_to(crawl_family, chromium_child, monkeypatch):

@@ -78,16 +78,14 @@ class ExtractionPipeline:
         if self.workers > 0:
             # A worker past this bound is replaced after its page: until then, one that read a PDF
             # keeps the browser from starting (pipelines/memory.py hold_while_alive). Inherited.
-            self._environ = {k: os.environ.get(k) for k in (memory.WORKER_RECYCLE_RSS_ENV, memory.FAMILY_ROOT_ENV,
-                                                             memory.FAMILY_BUDGET_ENV, memory.FAMILY_BROWSER_RSS_ENV)}
+            self._environ = {k: os.environ.get(k) for k in (memory.WORKER_RECYCLE_RSS_ENV, *memory.FAMILY_ENV)}
             os.environ[memory.WORKER_RECYCLE_RSS_ENV] = str(self.recycle_rss)
-            budget = self.settings.getint("GONGKAI_FAMILY_RSS_BUDGET_MB") * 2 ** 20
-            if budget and self.settings.getbool("GONGKAI_BROWSER_ENABLED"):
+            if self.settings.getbool("GONGKAI_BROWSER_ENABLED"):
                 # The family bound from the start: a worker inherits its environment when it starts,
                 # and the first ones start before the first render (the browser handler, which
                 # sets the same, is built lazily); without it they never looked for room
                 # (benchmarks/browser.py: a worker at 112 MB after a PDF beside chromium, 658 MB).
-                memory.export_family_bound(budget, self.settings.getint("GONGKAI_BROWSER_MAX_RSS_MB") * 2 ** 20)
+                memory.export_family_bound_of(self.settings)
             # Workers start on the first page handed over, not here: a crawl that finds no page
             # to extract never pays for them.
             self.pool = ExtractPool(self.workers, timeout=self.timeout, recycle_after=self.recycle_after,

@@ -154,11 +154,16 @@ class ScopedPlaywrightHandler(RoutedThroughScrapy, ScrapyPlaywrightDownloadHandl
 
     async def _take_up_lock(self) -> None:
         """Wait (bounded, as a render waits for the marker) while a child runs what it started with the
-        browser down; then start, with the lock or, after the wait, without it."""
+        browser down, or while what children let in leaves no room for the driver and chromium; then
+        start, with the lock or, after the wait, without it."""
         if self._up_lock is None:
             return
         deadline = asyncio.get_running_loop().time() + rules.MEMORY_WANTED_MAX_WAIT_SECONDS
-        while not self._up_lock.acquire(shared=False):
+        waited = False
+        while not memory.admit_browser(self._up_lock):
+            if not waited:
+                waited = True
+                self.stats.inc_value("gongkai/browser/launch_waited_for_room")
             if asyncio.get_running_loop().time() >= deadline:
                 logger.info("Browser: starting beside a child that holds the memory (waited %.0f s)",
                             rules.MEMORY_WANTED_MAX_WAIT_SECONDS)

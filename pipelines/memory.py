@@ -277,6 +277,27 @@ def _room(root: int, need: int, budget: int, lock: BrowserLock | None = None) ->
     return others + max(chromium, int(os.environ.get(FAMILY_BROWSER_RSS_ENV) or 0)) + need + margin <= budget
 
 
+# What the crawl's browser adds when it launches, beside chromium at its replacement bound: the
+# Playwright driver (node), 101-105 MB resident (benchmarks/browser.py, seeds 1000-1039).
+DRIVER_RSS = 105 * 2 ** 20
+
+
+def admit_browser(lock: BrowserLock) -> bool:
+    """The crawl's browser, about to launch: take its `lock` (exclusive) if the driver and chromium
+    at its replacement bound fit beside the family and what its children reserved — children let in
+    while the browser was down are still up after their block (a worker grown by a PDF until it is
+    replaced, the sandbox until it idles out), and a browser launched beside both took the family to
+    603 MB (benchmarks.discovery, seeds 1000-1039). Looked at under the children's admission lock, so
+    none is let in between the look and the lock."""
+    try:
+        root, budget = int(os.environ[FAMILY_ROOT_ENV]), int(os.environ[FAMILY_BUDGET_ENV])
+    except (KeyError, ValueError):
+        return lock.acquire(shared=False)
+    need = DRIVER_RSS + int(os.environ.get(FAMILY_BROWSER_RSS_ENV) or 0)
+    with reservations.admission(root):
+        return family_rss(root) + reservations.reserved(root) + need <= budget and lock.acquire(shared=False)
+
+
 def _admit(root: int, need: int, budget: int, lock: BrowserLock) -> str | None:
     """Look and reserve in one step (pipelines/memory_reservations.py): a reservation's token when
     `need` fits beside what is resident and what others reserved (or the browser is down), else None."""

@@ -98,6 +98,23 @@ def test_room_let_in_is_reserved_until_it_is_resident(crawl_family, chromium_chi
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+def test_the_browser_launches_only_with_room_beside_what_children_reserved(crawl_family, monkeypatch, tmp_path):
+    # A worker grown by a PDF and the sandbox, both let in while the browser was down, are still up
+    # after their blocks: a browser launched beside both took the family to 603 MB.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    chromium = 200 * 2 ** 20
+    crawl_family(memory.family_rss(os.getpid()) + memory.DRIVER_RSS + chromium + 32 * 2 ** 20, browser_rss=chromium)
+    handler = memory.BrowserLock(os.getpid())
+    with memory.room_for(64 * 2 ** 20, wait=0, hold=False):  # a child's block: 64 MB on its way
+        assert memory.admit_browser(handler) is False
+    assert memory.admit_browser(handler) is True  # its room, never used, is free again
+    # The handler holds its lock now: a child finds the browser launching, which is no room.
+    with memory.room_for(1, wait=0, hold=False) as room:
+        assert room is False
+    handler.release()
+    memory.forget_family(os.getpid())
+
+
 def test_chromium_counts_at_the_size_it_grows_to(crawl_family, chromium_child, monkeypatch):
     monkeypatch.setattr(memory, "browser_kind", lambda cmd: "chromium" if "chromium-stand-in" in cmd else None)
     need = memory.PDF_DOCUMENT_RSS

@@ -178,7 +178,7 @@ def memory_wanted(marker: str) -> bool:
         return True  # written by hand or by an older gongkai: somebody wants the memory
     live = [pid for pid in holders if reservations.running(pid)]
     if len(live) < len(holders):
-        with _marker_lock(marker):
+        with reservations.flocked(marker):
             _write_holders(marker, [pid for pid in _holders(marker) if reservations.running(pid)])
     return bool(live)
 
@@ -187,8 +187,7 @@ def memory_wanted(marker: str) -> bool:
 # room, the script sandbox starting, a grown worker living out its page can overlap, and one holder's
 # release must not end another's hold (a single pid in the file, overwritten by the second holder and
 # removed by its release, let a browser start beside a worker still holding a PDF reader: seeds
-# 1000-1039, 622 MB). Changed under an flock on a file beside it; rewritten whole by rename, so a
-# reader never sees half of it.
+# 1000-1039, 622 MB). Changed under an flock on a file beside it, rewritten whole by rename.
 def _parse_holders(text: str) -> list[int]:
     return [int(line) for line in text.split() if line.isdigit()]
 
@@ -201,34 +200,18 @@ def _holders(marker: str) -> list[int]:
 
 
 def _write_holders(marker: str, holders: list[int]) -> None:
-    if not holders:
-        with contextlib.suppress(OSError):
-            os.unlink(marker)
-        return
-    part = f"{marker}.{os.getpid()}.part"
-    Path(part).write_text("".join(f"{pid}\n" for pid in holders))
-    os.replace(part, marker)
-
-
-@contextlib.contextmanager
-def _marker_lock(marker: str) -> Iterator[None]:
-    fd = os.open(marker + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # drops the flock
+    reservations.replace_lines(marker, [str(pid) for pid in holders])
 
 
 def _hold(marker: str) -> None:
     """This process holds the marker once more (a process may hold it twice: threads of the crawl)."""
-    with _marker_lock(marker):
+    with reservations.flocked(marker):
         _write_holders(marker, [*_holders(marker), os.getpid()])
 
 
 def _release(marker: str) -> None:
     """One hold of this process ends; the others' stay."""
-    with contextlib.suppress(OSError), _marker_lock(marker):
+    with contextlib.suppress(OSError), reservations.flocked(marker):
         holders = _holders(marker)
         if os.getpid() in holders:
             holders.remove(os.getpid())

@@ -42,14 +42,32 @@ def running(pid: int) -> bool:
 
 
 @contextlib.contextmanager
-def admission(root: int) -> Iterator[None]:
-    """One look-and-reserve at a time in the family of `root`."""
-    fd = os.open(_path(root) + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+def flocked(path: str) -> Iterator[None]:
+    """An exclusive flock on the file `path` + ".lock", shared by the family's processes (and threads:
+    each call opens the file anew). The kernel drops it with its holder, killed or not."""
+    fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)  # drops the flock
+
+
+def replace_lines(path: str, lines: list[str]) -> None:
+    """`path` holds `lines` (removed when there are none), rewritten whole by rename: a reader never
+    sees half of it. Call under flocked(path)."""
+    if not lines:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        return
+    part = f"{path}.{os.getpid()}.part"
+    Path(part).write_text("".join(line + "\n" for line in lines))
+    os.replace(part, path)
+
+
+def admission(root: int) -> contextlib.AbstractContextManager[None]:
+    """One look-and-reserve at a time in the family of `root`."""
+    return flocked(_path(root))
 
 
 Entry = tuple[str, int, int, float, int]  # token, pid, bytes, expiry, holder's RSS then
@@ -81,14 +99,7 @@ def _entries(root: int) -> list[Entry]:
 
 
 def _write(root: int, entries: list[Entry]) -> None:
-    path = _path(root)
-    if not entries:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        return
-    part = f"{path}.{os.getpid()}.part"
-    Path(part).write_text("".join(" ".join(map(str, entry)) + "\n" for entry in entries))
-    os.replace(part, path)
+    replace_lines(_path(root), [" ".join(map(str, entry)) for entry in entries])
 
 
 def reserved(root: int) -> int:

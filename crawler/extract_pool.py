@@ -39,6 +39,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from crawler import malloc
+from pipelines import memory_reservations
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +88,6 @@ def _resolve(target: str) -> Callable[[Any], Any]:
     return getattr(importlib.import_module(module), name)
 
 
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def _worker_main(conn: Connection, target: str, setup: str = "") -> None:
@@ -147,10 +147,7 @@ class _Worker:
 
     def rss(self) -> int:
         """Resident bytes now (0 when gone or off Linux)."""
-        try:
-            return int(open(f"/proc/{self.process.pid}/statm").read().split()[1]) * _PAGE
-        except (OSError, IndexError, ValueError):
-            return 0
+        return memory_reservations.resident_bytes(self.process.pid)
 
     def is_alive(self) -> bool:
         return self.process.poll() is None

@@ -354,9 +354,9 @@ def hold_while_alive() -> bool:
     browser a relaunch — part of the 19-32 relaunches per crawl on seeds 1000-1039."""
     try:
         root, limit = int(os.environ[FAMILY_ROOT_ENV]), int(os.environ[WORKER_RECYCLE_RSS_ENV])
-        rss = int(Path("/proc/self/statm").read_text().split()[1]) * _PAGE
-    except (KeyError, ValueError, OSError, IndexError):
+    except (KeyError, ValueError):
         return False
+    rss = reservations.resident_bytes(os.getpid())
     if not limit or rss <= limit:
         return False
     _hold(wanted_marker(root))

@@ -73,7 +73,8 @@ def admission(root: int) -> contextlib.AbstractContextManager[None]:
 Entry = tuple[str, int, int, float, int]  # token, pid, bytes, expiry, holder's RSS then
 
 
-def _rss(pid: int) -> int:
+def resident_bytes(pid: int) -> int:
+    """`pid`'s resident set now, in bytes (0 when gone or off Linux)."""
     try:
         return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
     except (OSError, IndexError, ValueError):
@@ -104,14 +105,14 @@ def _write(root: int, entries: list[Entry]) -> None:
 
 def reserved(root: int) -> int:
     """Bytes reserved in the family of `root` and not yet resident. Call under admission()."""
-    return sum(max(0, size - max(0, _rss(pid) - rss)) for _t, pid, size, _u, rss in _entries(root))
+    return sum(max(0, size - max(0, resident_bytes(pid) - rss)) for _t, pid, size, _u, rss in _entries(root))
 
 
 def reserve(root: int, size: int) -> str:
     """Reserve `size` bytes for this process until settle(); returns the reservation's token. Call
     under admission()."""
     token = uuid.uuid4().hex
-    _write(root, [*_entries(root), (token, os.getpid(), size, 0.0, _rss(os.getpid()))])
+    _write(root, [*_entries(root), (token, os.getpid(), size, 0.0, resident_bytes(os.getpid()))])
     return token
 
 

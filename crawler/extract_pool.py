@@ -40,10 +40,11 @@ from typing import Any
 
 from crawler import malloc
 from pipelines import memory_reservations
+from pipelines.memory import EXTRACTION_TARGET
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TARGET = "pipelines.report:build_report"
+DEFAULT_TARGET = EXTRACTION_TARGET
 # Called once in each worker before its first page. Code that would otherwise isolate itself in a
 # subprocess (attachment conversion) learns that it already runs in a worker this pool kills and
 # replaces on a timeout or a crash, and the worker caps its address space as a converter would be.

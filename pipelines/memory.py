@@ -83,7 +83,17 @@ FAMILY_BUDGET_ENV = "GONGKAI_FAMILY_RSS_BUDGET"
 FAMILY_BROWSER_RSS_ENV = "GONGKAI_FAMILY_BROWSER_RSS"
 # Bytes kept free when a child is let in (GONGKAI_FAMILY_RSS_MARGIN_MB): what is up grows beside it.
 FAMILY_MARGIN_ENV = "GONGKAI_FAMILY_RSS_MARGIN"
-FAMILY_ENV = (FAMILY_ROOT_ENV, FAMILY_BUDGET_ENV, FAMILY_BROWSER_RSS_ENV, FAMILY_MARGIN_ENV)
+# How many extraction workers the crawl's pool may run (set by crawler/item_pipelines/extraction.py).
+FAMILY_WORKERS_ENV = "GONGKAI_FAMILY_WORKERS"
+FAMILY_ENV = (FAMILY_ROOT_ENV, FAMILY_BUDGET_ENV, FAMILY_BROWSER_RSS_ENV, FAMILY_MARGIN_ENV, FAMILY_WORKERS_ENV)
+# What an extraction worker runs (crawler/extract_pool.py's default target): it names the worker in
+# its command line.
+EXTRACTION_TARGET = "pipelines.report:build_report"
+# An extraction worker at work on HTML pages: 49-57 MB (41 after start-up). The pool starts one for the
+# next page (after an idle exit, after a recycle) without asking for room, so each counts at this
+# size at least: the family reached 601 MB with a worker at 71 MB beside the sandbox, chromium, the
+# driver and the crawl (benchmarks.discovery, seeds 1000-1039).
+WORKER_RSS = 57 * 2 ** 20
 
 
 def export_family_bound(budget: int, browser_rss: int = 0, margin: int = 0) -> None:
@@ -237,6 +247,13 @@ def browser_kind(cmdline: str) -> str | None:
     return None
 
 
+def _workers_to_come(members: list[Member]) -> int:
+    """What the extraction workers will add on their own: their floor (WORKER_RSS each) less what
+    they hold now."""
+    floor = int(os.environ.get(FAMILY_WORKERS_ENV) or 0) * WORKER_RSS
+    return max(0, floor - sum(m.rss for m in members if EXTRACTION_TARGET in m.cmdline))
+
+
 def _room(root: int, need: int, budget: int, lock: BrowserLock | None = None) -> bool:
     """`need` bytes fit under the budget — or the browser is down (and, with `lock`, cannot start
     while the lock is held): what is left (the crawl and its workers) cannot give memory back, and
@@ -255,7 +272,7 @@ def _room(root: int, need: int, budget: int, lock: BrowserLock | None = None) ->
     if "chromium" not in kinds:
         return False
     chromium = sum(m.rss for m in members if browser_kind(m.cmdline) == "chromium")
-    others = sum(m.rss for m in members) - chromium
+    others = sum(m.rss for m in members) - chromium + _workers_to_come(members)
     margin = int(os.environ.get(FAMILY_MARGIN_ENV) or 0)
     return others + max(chromium, int(os.environ.get(FAMILY_BROWSER_RSS_ENV) or 0)) + need + margin <= budget
 
@@ -278,7 +295,9 @@ def admit_browser(lock: BrowserLock) -> bool:
         return lock.acquire(shared=False)
     need = DRIVER_RSS + int(os.environ.get(FAMILY_BROWSER_RSS_ENV) or 0)
     with reservations.admission(root):
-        return family_rss(root) + reservations.reserved(root) + need <= budget and lock.acquire(shared=False)
+        members = family(root)
+        held = sum(m.rss for m in members) + _workers_to_come(members) + reservations.reserved(root)
+        return held + need <= budget and lock.acquire(shared=False)
 
 
 def _admit(root: int, need: int, budget: int, lock: BrowserLock) -> str | None:

@@ -22,13 +22,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def crawl_family(monkeypatch):
-    """This process plays the crawl: its family is measured against `budget` bytes."""
+def crawl_family(monkeypatch, tmp_path):
+    """This process plays the crawl: its family is measured against `budget` bytes. Its marker and
+    reservations are its own (an earlier test's reservation may linger)."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     def bound(budget: int, browser_rss: int = 0) -> None:
         monkeypatch.setenv(memory.FAMILY_ROOT_ENV, str(os.getpid()))
         monkeypatch.setenv(memory.FAMILY_BUDGET_ENV, str(budget))
         monkeypatch.setenv(memory.FAMILY_BROWSER_RSS_ENV, str(browser_rss))
         monkeypatch.setenv(memory.FAMILY_MARGIN_ENV, "0")
+        monkeypatch.setenv(memory.FAMILY_WORKERS_ENV, "0")
     yield bound
     assert not os.path.exists(memory.wanted_marker(os.getpid()))
 
@@ -76,7 +79,6 @@ def test_room_let_in_is_reserved_until_it_is_resident(crawl_family, chromium_chi
     # was not up yet): both on the same room, and the family reached 640 MB. A second look counts the
     # first one's room until it is resident (here it never is: this process does not grow).
     monkeypatch.setattr(memory, "browser_kind", lambda cmd: "chromium" if "chromium-stand-in" in cmd else None)
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     need = 64 * 2 ** 20
     crawl_family(memory.family_rss(os.getpid()) + need + 16 * 2 ** 20)  # room for one, not for two
     with memory.room_for(need, wait=0, hold=False) as first:
@@ -101,7 +103,6 @@ def test_room_let_in_is_reserved_until_it_is_resident(crawl_family, chromium_chi
 def test_the_browser_launches_only_with_room_beside_what_children_reserved(crawl_family, monkeypatch, tmp_path):
     # A worker grown by a PDF and the sandbox, both let in while the browser was down, are still up
     # after their blocks: a browser launched beside both took the family to 603 MB.
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     chromium = 200 * 2 ** 20
     crawl_family(memory.family_rss(os.getpid()) + memory.DRIVER_RSS + chromium + 32 * 2 ** 20, browser_rss=chromium)
     handler = memory.BrowserLock(os.getpid())
@@ -229,3 +230,16 @@ def test_a_pool_asks_before_it_starts_a_process_not_for_one_that_is_up():
                      before_start=lambda: asked.append(True)) as pool:
         assert [pool.submit(n).result() for n in (1, 2, 3)] == [2, 4, 6]
     assert asked == [True]
+
+
+def test_an_extraction_worker_counts_at_its_working_size_before_it_starts(crawl_family, chromium_child, monkeypatch):
+    # The pool starts a worker for the next page without asking for room: one at 71 MB came up beside
+    # the sandbox let in a moment before (601 MB).
+    monkeypatch.setattr(memory, "browser_kind", lambda cmd: "chromium" if "chromium-stand-in" in cmd else None)
+    need = memory.PDF_DOCUMENT_RSS
+    crawl_family(memory.family_rss(os.getpid()) + need + memory.WORKER_RSS // 2)  # room, with no worker to come
+    with memory.room_for(need, wait=0, hold=False) as room:
+        assert room is True
+    monkeypatch.setenv(memory.FAMILY_WORKERS_ENV, "1")  # the crawl's pool may start one
+    with memory.room_for(need, wait=0, hold=False) as room:
+        assert room is False

@@ -86,6 +86,7 @@ class ExtractionPipeline:
                 # sets the same, is built lazily); without it they never looked for room
                 # (benchmarks/browser.py: a worker at 112 MB after a PDF beside chromium, 658 MB).
                 memory.export_family_bound_of(self.settings)
+                os.environ[memory.FAMILY_WORKERS_ENV] = str(self.workers)
             # Workers start on the first page handed over, not here: a crawl that finds no page
             # to extract never pays for them.
             self.pool = ExtractPool(self.workers, timeout=self.timeout, recycle_after=self.recycle_after,

@@ -4,8 +4,9 @@ Enough of `document`, `window`, XMLHttpRequest, fetch and jQuery's `$` for count
 (document.write, innerHTML/textContent/innerText/value, appendChild, insertAdjacentHTML, $().html())
 are recorded, requests are answered from what is known (`__gk.init`) or recorded as wanted. Elements
 exist only when the page has them (getElementById, `#id` selectors, with the page's attributes and
-text); any other DOM question (tag or class lookups, layout, traversal) finds nothing, as an honest
-stub must: the script then fails and the page goes to the browser. Time and randomness are fixed
+text); any other DOM question (tag or class lookups, sizes and positions, traversal) finds nothing, as
+an honest stub must: the script then fails and the page goes to the browser. The viewport is the whole
+page: an IntersectionObserver sees every element it observes in view. Time and randomness are fixed
 from the page, so the same page asks the same URLs live and in replay.
 """
 
@@ -247,6 +248,19 @@ var __gk = (function (G) {
       out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63] + (i + 1 < s.length ? B64[(n >> 6) & 63] : '=') + (i + 2 < s.length ? B64[n & 63] : '='); }
     return out;
   }
+  // --- the viewport: the whole page -------------------------------------------------------------
+  // A counter asked only once it is in view (lazy: IntersectionObserver, an animation frame) is asked
+  // by every visitor who scrolls to it: each observed element is in view at once, so the number is the
+  // one a browser shows after a scroll, with no render. Sizes and positions stay unknown (see above).
+  function IntersectionObserver(cb) {
+    var o = this, watched = [];
+    o.observe = function (el) { watched.push(el); later(function () {
+      if (watched.indexOf(el) >= 0) cb([{target: el, isIntersecting: true, intersectionRatio: 1}], o); }, 0); };
+    o.unobserve = function (el) { watched = watched.filter(function (w) { return w !== el; }); };
+    o.disconnect = function () { watched = []; };
+    o.takeRecords = function () { return []; };
+  }
+  function requestAnimationFrame(f) { return typeof f === 'function' ? later(function () { f(S.clock); }, 16) : 0; }
   // --- the window -------------------------------------------------------------------------------
   function FixedDate() { var a = Array.prototype.slice.call(arguments);
     if (!(this instanceof FixedDate)) return new realDate(S.now).toString();
@@ -261,12 +275,13 @@ var __gk = (function (G) {
     Date: FixedDate, setTimeout: function (f, d) { return typeof f === 'function' ? later(f, d) : 0; },
     setInterval: function (f, d) { return typeof f === 'function' ? later(f, d) : 0; },
     clearTimeout: function (id) { S.tasks = S.tasks.filter(function (t) { return t.id !== id; }); },
+    IntersectionObserver: IntersectionObserver, requestAnimationFrame: requestAnimationFrame,
     Image: function () { return new Node('img', {}); }, navigator: {userAgent: 'Mozilla/5.0', language: 'zh-CN', cookieEnabled: true},
     screen: {width: 1920, height: 1080}, localStorage: store(), sessionStorage: store(),
     console: {log: function () {}, warn: function () {}, error: function () {}, info: function () {}},
     alert: function () {}, confirm: function () { return false; }, prompt: function () { return null; },
     addEventListener: document.addEventListener, attachEvent: document.attachEvent, removeEventListener: function () {}};
-  env.clearInterval = env.clearTimeout;
+  env.clearInterval = env.cancelAnimationFrame = env.clearTimeout;
   for (var k in env) G[k] = env[k];
   Math.random = random;
   return {

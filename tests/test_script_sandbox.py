@@ -15,6 +15,7 @@ import logging
 import re
 import subprocess
 from collections import Counter
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -140,8 +141,22 @@ def test_a_hostile_script_costs_one_warning_and_no_number(script: str, caplog: p
     assert len([r for r in caplog.records if r.name == "pipelines.script_sandbox"]) == 1
 
 
+def test_a_counter_asked_once_in_view_is_read_the_whole_page_being_in_view() -> None:
+    # A lazy counter (IntersectionObserver) is asked by every visitor who scrolls to it: no render.
+    url = "http://www.qh.gov.cn/stat/vc.do?id=2817"
+    outcome, asked = _run(_page(M.counter_markup("rendered", "in_view", 2817, 1, 0)), {url: (b'{"n": 2817}', "application/json")})
+    assert asked == [f"GET {url}"] and outcome.views == 2817
+    # Disconnected before its callback ran: nothing is asked.
+    unobserved = ("<span id='vc'></span><script>var o = new IntersectionObserver(function () {"
+                  " var x = new XMLHttpRequest(); x.open('GET', '/stat/vc.do?id=2817', false); x.send();"
+                  " document.getElementById('vc').textContent = x.responseText; }); o.observe(document.getElementById('vc'));"
+                  " o.disconnect();</script>")
+    outcome, asked = _run(_page(unobserved), {url: (b"2817", "text/plain")})
+    assert asked == [] and outcome.views is None
+
+
 def test_a_counter_only_layout_shows_is_left_to_the_browser() -> None:
-    page = _page(M.counter_markup("rendered", "in_view", 2817, 1, 0))
+    page = _page(M.counter_markup("rendered", "in_view_scroll", 2817, 1, 0))
     outcome, asked = _run(page, {})
     assert asked == [] and outcome.views is None
     steps = completion.plan(page, parse_page(page))
@@ -190,13 +205,15 @@ def test_replay_completes_the_page_through_the_same_rounds_and_the_record_names_
 
 
 # --- a crawl ------------------------------------------------------------------------------------
-# 149: a char-code counter (the sandbox's); 56: a counter asked only once in view (the browser's).
-SEEDS = [149, 56]
+# 149: a char-code counter (the sandbox's); 56: a counter asked once its position is in the window
+# (layout: the browser's); 3: a counter asked once an IntersectionObserver sees it (the sandbox's).
+SEEDS = [149, 56, 3]
+READ_BY_THE_SANDBOX = (149, 3)
 
 
 @pytest.fixture(scope="module")
 def crawl(tmp_path_factory):
-    assert [M.counter_variant(s, plan_for(s).counter) for s in SEEDS] == ["charcodes", "in_view"]
+    assert [M.counter_variant(s, plan_for(s).counter) for s in SEEDS] == ["charcodes", "in_view_scroll", "in_view"]
     gen = GeneratedWeb(SEEDS)
     with gen.serve() as web:
         run = run_crawl(web, tmp_path_factory.mktemp("sandbox") / "job", urls=gen.start_urls)
@@ -218,18 +235,20 @@ def test_sandbox_counters_need_no_render_and_layout_counters_still_get_one(crawl
             if exp["views"] is not None:
                 kind = rec["views_source"].split(":")[0]
                 sources[(seed, kind)] += 1
-                assert kind == ("counter" if seed == 149 else "rendered"), rec["views_source"]
-                if seed == 149:
-                    assert rec["views_source"].startswith(f"counter:{plan_for(149).base}{M.RENDERED_COUNTER}?id=")
+                assert kind == ("counter" if seed in READ_BY_THE_SANDBOX else "rendered"), rec["views_source"]
+                if seed in READ_BY_THE_SANDBOX:
+                    host = urlsplit(exp["url"]).netloc  # a street office's reports are on its own host
+                    assert rec["views_source"].startswith(f"counter:http://{host}{M.RENDERED_COUNTER}?id="), rec["views_source"]
     stats = run.stats()
     flat = stats.get("stats", stats)
-    assert flat.get("gongkai/sandbox/views_read") == sources[(149, "counter")] > 0
+    assert sources[(149, "counter")] > 0 and sources[(3, "counter")] > 0
+    assert flat.get("gongkai/sandbox/views_read") == sources[(149, "counter")] + sources[(3, "counter")]
     # The scripts ran in the sandbox's own process (crawler/sandbox.py), not in the crawl process.
     assert flat.get("gongkai/sandbox/processes_started", 0) >= 1 and not flat.get("gongkai/sandbox/processes_replaced")
-    # Every in-view counter is rendered after the sandbox read nothing; no char-code page is.
+    # Every layout counter is rendered after the sandbox read nothing; no report page the sandbox read is.
     assert flat.get("gongkai/sandbox/browser_fallbacks") == sources[(56, "rendered")] > 0
     rendered = set(flat.get("gongkai/browser/rendered_urls") or [])
-    assert not any(url.startswith(plan_for(149).base) and url in got for url in rendered)
+    assert not any(url.startswith(plan_for(seed).base) and url in got for url in rendered for seed in READ_BY_THE_SANDBOX)
     assert not gen.out_of_scope(run.requests)
 
 

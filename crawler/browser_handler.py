@@ -194,7 +194,7 @@ class ScopedPlaywrightHandler(RoutedThroughScrapy, ScrapyPlaywrightDownloadHandl
             return
         if self._memory_wanted():
             self.stats.inc_value("gongkai/browser/memory_yields")
-            asyncio.ensure_future(self._shutdown("a LibreOffice conversion needs the memory"))
+            asyncio.ensure_future(self._shutdown(self._yield_reason()))
             return
         self._memory_watch = asyncio.get_running_loop().call_later(rules.MEMORY_WANTED_POLL_SECONDS,
                                                                    self._watch_memory)
@@ -295,7 +295,7 @@ class ScopedPlaywrightHandler(RoutedThroughScrapy, ScrapyPlaywrightDownloadHandl
             self._arm_idle_timer()
             if self._memory_wanted():
                 self.stats.inc_value("gongkai/browser/memory_yields")
-                asyncio.ensure_future(self._shutdown("a LibreOffice conversion needs the memory"))
+                asyncio.ensure_future(self._shutdown(self._yield_reason()))
             else:
                 self._restart_if_grown()
                 if self._wanted is not None and self._memory_watch is None:
@@ -303,6 +303,11 @@ class ScopedPlaywrightHandler(RoutedThroughScrapy, ScrapyPlaywrightDownloadHandl
 
     def _memory_wanted(self) -> bool:
         return self._wanted is not None and memory.memory_wanted(self._wanted)
+
+    def _yield_reason(self) -> str:
+        """The shutdown's log words: what the marker's holders want the memory for."""
+        wanted = memory.wanted_for(self._wanted) if self._wanted is not None else []
+        return f"memory wanted by {', '.join(wanted) or 'a child of the crawl'}"
 
     async def _wait_while_memory_is_wanted(self) -> None:
         """A render waits (bounded) while a child of the crawl converts with LibreOffice under the

@@ -70,7 +70,8 @@ class Sandbox:
         was over its bound only while the sandbox was up beside chromium, its driver, the crawl and a
         worker (benchmarks/browser.py, seeds 1000-1039); without room the browser closes after its
         render, and starts again once the sandbox is up."""
-        with memory.room_for(memory.SANDBOX_RSS, wait=self.room_wait, hold=False, linger=memory.SANDBOX_START_SECONDS):
+        with memory.room_for(memory.SANDBOX_RSS, wait=self.room_wait, hold=False, linger=memory.SANDBOX_START_SECONDS,
+                             why="the script sandbox's start"):
             pass
 
     def close(self) -> None:

@@ -94,7 +94,8 @@ def parse_file(path: str, media_type: str, mem: int, timeout: float) -> dict:
             # grown browser was the family's peak once LibreOffice waited (crawler ~250 + chromium
             # ~200 + driver ~110 + worker 125 MB); the browser closes for it when there is no room.
             need = memory.PDF_DOCUMENT_RSS if "pymupdf" in sys.modules else memory.PDF_READER_RSS
-            with memory.room_for(need, wait=min(rules.PDF_ROOM_WAIT_SECONDS, timeout / 2), hold=False):
+            with memory.room_for(need, wait=min(rules.PDF_ROOM_WAIT_SECONDS, timeout / 2), hold=False,
+                                 why="a PDF read"):
                 result = pdf_result(path)
             memory.hold_while_alive()
         elif media_type == rules.DOCX:

@@ -186,46 +186,59 @@ def memory_wanted(marker: str) -> bool:
     holders = _parse_holders(text)
     if not holders:
         return True  # written by hand or by an older gongkai: somebody wants the memory
-    live = [pid for pid in holders if reservations.running(pid)]
+    live = [pid for pid, _why in holders if reservations.running(pid)]
     if len(live) < len(holders):
         with reservations.flocked(marker):
-            _write_holders(marker, [pid for pid in _holders(marker) if reservations.running(pid)])
+            _write_holders(marker, [h for h in _holders(marker) if reservations.running(h[0])])
     return bool(live)
 
 
-# The marker lists its holders, one pid per line, for as long as each holds it: a PDF read waiting for
+# The marker lists its holders, a line each (its pid, what for), for as long as each holds it: a PDF read waiting for
 # room, the script sandbox starting, a grown worker living out its page can overlap, and one holder's
 # release must not end another's hold (a single pid in the file, overwritten by the second holder and
 # removed by its release, let a browser start beside a worker still holding a PDF reader: seeds
 # 1000-1039, 622 MB). Changed under an flock on a file beside it, rewritten whole by rename.
-def _parse_holders(text: str) -> list[int]:
-    return [int(line) for line in text.split() if line.isdigit()]
+def _parse_holders(text: str) -> list[tuple[int, str]]:
+    """(pid, what it holds the marker for) per line: `12345 a PDF read`."""
+    holders = []
+    for line in text.splitlines():
+        pid, _, why = line.strip().partition(" ")
+        if pid.isdigit():
+            holders.append((int(pid), why))
+    return holders
 
 
-def _holders(marker: str) -> list[int]:
+def _holders(marker: str) -> list[tuple[int, str]]:
     try:
         return _parse_holders(Path(marker).read_text())
     except OSError:
         return []
 
 
-def _write_holders(marker: str, holders: list[int]) -> None:
-    reservations.replace_lines(marker, [str(pid) for pid in holders])
+def _write_holders(marker: str, holders: list[tuple[int, str]]) -> None:
+    reservations.replace_lines(marker, [f"{pid} {why}".rstrip() for pid, why in holders])
 
 
-def _hold(marker: str) -> None:
-    """This process holds the marker once more (a process may hold it twice: threads of the crawl)."""
+def _hold(marker: str, why: str = "a child of the crawl") -> None:
+    """This process holds the marker once more (a process may hold it twice: threads of the crawl),
+    for `why`, which the browser names in its log when it closes for it."""
     with reservations.flocked(marker):
-        _write_holders(marker, [*_holders(marker), os.getpid()])
+        _write_holders(marker, [*_holders(marker), (os.getpid(), " ".join(why.split()))])
 
 
 def _release(marker: str) -> None:
     """One hold of this process ends; the others' stay."""
     with contextlib.suppress(OSError), reservations.flocked(marker):
         holders = _holders(marker)
-        if os.getpid() in holders:
-            holders.remove(os.getpid())
+        mine = next((h for h in holders if h[0] == os.getpid()), None)
+        if mine is not None:
+            holders.remove(mine)
             _write_holders(marker, holders)
+
+
+def wanted_for(marker: str) -> list[str]:
+    """What the marker's holders hold it for, each once ("a PDF read", "the script sandbox's start")."""
+    return list(dict.fromkeys(why or "a child of the crawl" for _pid, why in _holders(marker)))
 
 
 def forget_family(root: int) -> None:
@@ -312,7 +325,8 @@ def _admit(root: int, need: int, budget: int, lock: BrowserLock) -> str | None:
 
 
 @contextlib.contextmanager
-def room_for(need: int, wait: float, *, hold: bool = True, linger: float = 0.0) -> Iterator[bool]:
+def room_for(need: int, wait: float, *, hold: bool = True, linger: float = 0.0,
+             why: str = "a child of the crawl") -> Iterator[bool]:
     """Wait up to `wait` seconds for the family to have `need` bytes of room under its budget or for
     the browser to be down, holding the family's wanted-marker meanwhile (the browser closes once its
     render is done, and starts none); then run the block. Yields whether there was room (the block
@@ -336,7 +350,7 @@ def room_for(need: int, wait: float, *, hold: bool = True, linger: float = 0.0) 
         if token is not None and not hold:
             yield True
             return
-        _hold(marker)
+        _hold(marker, why)
         try:
             deadline = time.monotonic() + wait
             while token is None and time.monotonic() < deadline:
@@ -380,5 +394,5 @@ def hold_while_alive() -> bool:
     rss = reservations.resident_bytes(os.getpid())
     if not limit or rss <= limit:
         return False
-    _hold(wanted_marker(root))
+    _hold(wanted_marker(root), "a worker grown by a large read, until it is replaced")
     return True

@@ -204,7 +204,8 @@ def doc_tables(path: str, timeout: float) -> tuple[list[TableSpec], str, list[st
             # loaded box outlasted it, and LibreOffice ran beside chromium (benchmarks/browser.py:
             # 7.4 s of it, family 763 MB). After the wait it converts regardless.
             left = timeout - (time.monotonic() - started)
-            with memory.room_for(memory.LIBREOFFICE_RSS, wait=max(0.0, left - rules.LIBREOFFICE_CONVERT_SECONDS)):
+            with memory.room_for(memory.LIBREOFFICE_RSS, wait=max(0.0, left - rules.LIBREOFFICE_CONVERT_SECONDS),
+                             why="a LibreOffice conversion"):
                 returncode = _run_group([*rules.LIBREOFFICE_COMMAND, profile, "--outdir", tmp, src],
                                         timeout - (time.monotonic() - started))
         if returncode is None:

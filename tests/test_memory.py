@@ -238,7 +238,7 @@ async def run():
     started = asyncio.get_running_loop().time()
     handler._page_done("render-0")  # a render ends, no page open, nobody wants memory yet
     await asyncio.sleep(0.5)
-    marker.write_text("converting")
+    marker.write_text(f"{os.getpid()} a LibreOffice conversion" + chr(10) + f"{os.getpid()} a PDF read")  # as room_for leaves it
     await asyncio.sleep(1.5)
     marker.unlink()
 
@@ -256,7 +256,8 @@ def test_an_idle_browser_closes_when_memory_is_wanted_not_at_its_idle_timeout(bu
     got = json.loads(done.stdout.strip().splitlines()[-1])
     assert got["idle_seconds"] > 2  # the idle timer cannot be what closed it
     if budget_mb:
-        assert [reason for _t, reason in got["shutdowns"]] == ["a LibreOffice conversion needs the memory"]
+        # The log line names what the memory is wanted for, each holder's reason.
+        assert [reason for _t, reason in got["shutdowns"]] == ["memory wanted by a LibreOffice conversion, a PDF read"]
         assert 0.5 <= got["shutdowns"][0][0] < 2
     else:
         assert got["shutdowns"] == []  # no budget: nobody watches

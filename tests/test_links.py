@@ -71,6 +71,15 @@ def test_script_redirect_stub_only_on_tiny_pages():
     assert L.script_redirect(stub + " " * 5000, "http://a.gov.cn/old/") is None
 
 
+def test_a_location_prefix_joined_to_a_page_number_is_no_redirect():
+    # A short list page's pager handler: the literal is only the start of its target.
+    pager = "<html><script>function next(n){location.href='?page='+n;}</script><a href='javascript:next(2)'>下一页</a></html>"
+    assert L.script_redirect(pager, "http://a.gov.cn/xxgk/nb/index.html") is None
+    spaced = '<script>window.location.href = "/list.jsp?col=" + col;</script>'
+    assert L.script_redirect(spaced, "http://a.gov.cn/") is None
+    assert L.script_redirect('<script>top.location.href = "/zfxxgk/";</script>', "http://a.gov.cn/") == "http://a.gov.cn/zfxxgk/"
+
+
 def test_url_shape_folds_digits():
     assert url_shape("http://a.gov.cn/c/calendar?month=2023-01") == url_shape("http://a.gov.cn/c/calendar?month=2031-12")
     assert url_shape("http://a.gov.cn/c/index_3.html") == url_shape("http://a.gov.cn/c/index_45.html")

@@ -61,9 +61,13 @@ SCRIPT_PAGINATION = [
 JS_PAGE_LINK = r"^javascript:\s*(?:next|goPage|gotoPage|page|turnPage|toPage)\(\s*['\"]?(\d+)"
 
 
-# Redirect stubs done in script: location.replace("…"), window.location.href = "…".
+# Redirect stubs done in script: location.replace("…"), window.location.href = "…". The literal is
+# the whole target: one joined to more (`location.href = '?page=' + n`, a pager's handler on a short
+# list page) is a prefix, and asking it alone fetched `?page=`: a 404 for every such list page (generated
+# seed 5171: 4 of its 48 requests).
 SCRIPT_REDIRECT_PATTERN = (
     r"(?:window\.|document\.|top\.)?location(?:\.href)?\s*(?:=|\.replace\(|\.assign\()\s*['\"]([^'\"]+)['\"]"
+    r"(?!\s*\+)"
 )
 SCRIPT_REDIRECT_MAX_PAGE_SIZE = 4096  # only tiny pages are stubs; larger ones merely use scripts
 

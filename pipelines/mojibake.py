@@ -47,6 +47,9 @@ _FULLWIDTH_FORMS = frozenset(FULLWIDTH.values())
 _THEN_CJK = re.compile(rf"(?:\([a-z{PINYIN_LETTERS}]{{1,7}}\))?[{CJK_IDEOGRAPHS}]")
 # Every class leaves a non-ASCII character: an ASCII text is returned untouched at once.
 _SUSPECT = re.compile(r"[^\x00-\x7f]")
+# One side of a lost character, when the other is unknown, is enough to fill it only when it is all
+# ideographs: with a year's digits in it ("3年度", a lost ）after it) it found "年度我" in the body.
+_ONE_SIDE = re.compile(f"[{CJK_IDEOGRAPHS}]{{{R.FILL_MIN_CONTEXT},}}")
 
 
 @lru_cache(maxsize=1)
@@ -183,9 +186,9 @@ def _reread_latin1(run: str) -> str | None:
     return text
 
 
-def _reread_utf8(run: str) -> str | None:
+def _reread_utf8(run: str, min_odd_share: float = R.UTF8_AS_GBK_MIN_ODD_SHARE) -> str | None:
     odd = sum(1 for c in run if _odd(c) or c == "\ufffd")
-    if odd < R.UTF8_AS_GBK_MIN_ODD_SHARE * len(run):
+    if odd < min_odd_share * len(run):
         return None
     for reader in R.GBK_READERS:
         # The reader gives U+FFFD for a byte no GB18030 sequence starts with (0x80: in UTF-8 a
@@ -282,6 +285,18 @@ def repair(text: str, keep_lost: bool = False) -> tuple[str, Repairs]:
         done.utf8_as_gbk += 1
         return fixed
 
+    def beside(m: re.Match) -> str:
+        # In a text shown to be UTF-8 read as GBK, a run of characters all common in GBK is re-read
+        # too when its bytes are whole UTF-8 (a lost byte may end it): 骞村害 is 年度, cut from the
+        # repaired run before it by a lost byte and a year's digits (…报告锛�2023骞村害锛�). Plain
+        # Chinese as GBK bytes is almost never valid UTF-8, and never unless the text had such runs.
+        run = m.group(0)
+        fixed = _reread_utf8(run, min_odd_share=0.0)
+        if fixed is None or fixed == run or "\ufffd" in fixed.removesuffix("\ufffd"):
+            return run
+        done.utf8_as_gbk += 1
+        return fixed
+
     def shift(m: re.Match) -> str:
         body, trail = m.group(1), m.group(2) or ""
         # A run is only taken for shifted when it holds odd characters, or is nothing but folded
@@ -321,6 +336,8 @@ def repair(text: str, keep_lost: bool = False) -> tuple[str, Repairs]:
         odd = _odd_chars(text)
         if odd:
             text = _NON_ASCII_RUN.sub(utf8, text)
+            if done.utf8_as_gbk:
+                text = _NON_ASCII_RUN.sub(beside, text)
             odd = _odd_chars(text)
         if "?" in text or "\ufffd" in text:
             text = _GBK_SHIFT.sub(shift, text)
@@ -348,6 +365,8 @@ def fill_lost(text: str, context: str) -> tuple[str, int]:
         chars[i] = "\x00"  # not found: removed below
         for before, after in ((left, right), (left, ""), ("", right)):
             if len(before) + len(after) < R.FILL_MIN_CONTEXT:
+                continue
+            if not (before and after) and not _ONE_SIDE.fullmatch(before or after):
                 continue
             found = set(re.findall(re.escape(before) + f"([{CJK_IDEOGRAPHS}])" + re.escape(after), context))
             if len(found) == 1:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pipelines import attachment_report, classify, document, extract, metadata, mojibake, statistics
 from pipelines.domains import registered_domain
 from pipelines.page import FetchedPage
+from pipelines.rules import report_titles
 
 # Field order of a JSON line; docs/jsonl-schema.json describes each.
 RECORD_FIELDS = (
@@ -31,11 +32,22 @@ def is_report_page(tree, meta_title: str | None) -> bool:
     The metadata stage's title counts too unless it is the text of a link on the page: a home page
     whose first list entry is a report is not that report.
     """
-    # A garbled heading (a mirror's mojibake) is read as the record's title is: repaired first.
-    candidates = [mojibake.repair(t)[0] for t in document.own_titles(tree)]
+    # A garbled heading (a mirror's mojibake) is read as the record's title is: repaired first, and a
+    # character lost in it looked for among the words titles are made of.
+    candidates = [_repaired_title(t) for t in document.own_titles(tree)]
     if meta_title and not _is_link_text(tree, meta_title):
         candidates.append(meta_title)
     return any(classify.is_annual_report_title(t) for t in candidates)
+
+
+def _repaired_title(title: str) -> str:
+    fixed = mojibake.repair(title, keep_lost=True)[0]
+    if "\ufffd" not in fixed:
+        return fixed
+    return mojibake.fill_lost(fixed, _TITLE_WORDS)[0]
+
+
+_TITLE_WORDS = "\n".join(report_titles.TITLE_WORDS)
 
 
 def _is_link_text(tree, text: str) -> bool:

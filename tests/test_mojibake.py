@@ -140,3 +140,40 @@ def test_a_line_ending_latin1_run_gets_the_no_break_space_a_normaliser_stripped(
         served = G._windows_1252(served.encode())
     assert served.endswith("\u00a0")
     assert mojibake.repair(" ".join(served.split()))[0] == "2019年政务公开工作年度报告"
+
+
+# UTF-8 read as GBK the way a WHATWG reader does ("gbk" is GB18030's decoder): a byte no sequence
+# takes becomes U+FFFD, and a year's ASCII digits cut the garbled title into runs.
+def _read_as_gbk(text: str) -> str:
+    return text.encode("utf-8").decode("gb18030", errors="replace")
+
+
+def test_a_short_run_beside_a_repaired_one_is_re_read_across_a_year() -> None:
+    garbled = _read_as_gbk("华青区人民政府政府信息公开工作年度报告（2023年度）")
+    assert mojibake.repair(garbled)[0] == "华青区人民政府政府信息公开工作年度报告2023年度"  # （）lost with their bytes
+    # Clean Chinese beside it, and a text with no repaired run, are left as they are.
+    assert mojibake.repair(garbled + "_华青区人民政府")[0].endswith("2023年度_华青区人民政府")
+    assert mojibake.repair("骞村害")[0] == "骞村害"
+
+
+@pytest.mark.parametrize("title", ["丰北县2020年政府信息公开工作的年度报告", "华青区人民政府政府信息公开工作年度报告（2023年度）",
+                                   "柏宁县人民政府2021年政府信息公开工作的年度报告"])
+def test_a_report_whose_title_came_garbled_and_lost_a_character_is_still_a_report(title: str) -> None:
+    from pipelines.page import FetchedPage
+    from pipelines.report import build_report
+
+    garbled = _read_as_gbk(title)
+    body = (f"<html><head><title>{garbled}</title></head><body><h1>{garbled}</h1><p>"
+            + "本报告根据《中华人民共和国政府信息公开条例》编制，内容包括总体情况、主动公开政府信息情况。" * 5
+            + "</p></body></html>")
+    page = FetchedPage(url="http://www.fb.gov.cn/xxgk/nb/202101/t20210105_1.html", status=200,
+                       headers={"content-type": "text/html; charset=utf-8"}, body=body.encode("utf-8"),
+                       fetched_at="2026-01-01T00:00:00Z")
+    record = build_report(page)
+    assert record is not None and record["report_year"] == int(title.partition("20")[2][:2]) + 2000
+
+
+def test_a_lost_character_after_digits_is_not_filled_from_one_side() -> None:
+    # "3年度" then a lost ）: the body's "2023年度我区" must not answer 我.
+    assert mojibake.fill_lost("报告（2023年度\ufffd", "2023年度我区深入贯彻")[0] == "报告（2023年度"
+    assert mojibake.fill_lost("\ufffd江县文化街道", "北江县文化街道办事处")[0] == "北江县文化街道"

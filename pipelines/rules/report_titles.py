@@ -15,6 +15,12 @@ ANNUAL_REPORT_PATTERNS = [
     r"依申请公开(工作)?年度报告",
 ]
 
+# The words report titles are made of, written out: a character of a garbled title lost to mojibake
+# (…的年度报� with its 告 gone, 人民政�2021年) is looked for here between the same neighbours, to tell
+# whether the page is a report (pipelines/report.py); the record's title is repaired from its page.
+TITLE_WORDS = ["政府信息公开工作年度报告", "政务公开工作年度报告", "信息公开工作的年度报告", "信息公开工作年报",
+               "依申请公开工作年度报告", "人民政府", "人民政府办公室", "街道办事处"]
+
 # …and none of these: other 报告 that live in and around the same columns.
 NOT_ANNUAL_REPORT_PATTERNS = [
     r"政府工作报告",

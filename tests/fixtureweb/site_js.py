@@ -184,12 +184,14 @@ class JsSite:
             counter = (f"<span id=\"views\"></span><script>fetch('/api/views?id={art_id}').then(function(r){{return r.json()}})"
                        ".then(function(d){document.getElementById('views').textContent=d.views})</script>")
         elif kind == "rendered_counter":
-            # The endpoint's path exists only at run time (base64), and it is asked only once the counter
-            # is in view (layout): neither a static reading nor the script sandbox's stub DOM shows it.
-            counter = ("<script>document.addEventListener('DOMContentLoaded',function(){var el=document.getElementById('vc');"
-                       "new IntersectionObserver(function(seen,watch){watch.disconnect();var x=new XMLHttpRequest();"
-                       f"x.open('GET',atob('L2FwaS92aWV3cw==')+'?id={art_id}');x.onload=function(){{"
-                       "el.textContent=JSON.parse(x.responseText).views;};x.send();}).observe(el);});</script>"
+            # The endpoint's path exists only at run time (base64), and it is asked only once the counter's
+            # position is inside the window (layout, checked on load and on scroll): neither a static
+            # reading nor the script sandbox's stub DOM, which has no positions, shows it.
+            counter = ("<script>(function(){var asked=false;function look(){var el=document.getElementById('vc');"
+                       "if(asked||!el||el.getBoundingClientRect().top>window.innerHeight)return;asked=true;"
+                       f"var x=new XMLHttpRequest();x.open('GET',atob('L2FwaS92aWV3cw==')+'?id={art_id}');x.onload=function(){{"
+                       "el.textContent=JSON.parse(x.responseText).views;};x.send();}"
+                       "window.addEventListener('scroll',look);document.addEventListener('DOMContentLoaded',look);})();</script>"
                        "<span id=\"vc\"></span>")
         else:
             counter = ""

@@ -218,33 +218,34 @@ def counter_markup(kind: str, variant: object, item_id: int, owner: int, views: 
     if kind == "fetch":
         return (f"<span id=\"views\"></span><script>fetch('{variant}?id={item_id}').then(function (r) "
                 "{ return r.json(); }).then(function (d) { document.getElementById('views').textContent = d.data.pv; });</script>")
-    if kind == "rendered" and variant == "in_view":
-        codes = ",".join(str(ord(ch)) for ch in f"{RENDERED_COUNTER}?id=")
-        return ("<script type=\"text/javascript\">document.addEventListener('DOMContentLoaded', function () {"
-                " var el = document.getElementById('vc');"
-                " new IntersectionObserver(function (seen, watch) { watch.disconnect();"
-                f" var u = String.fromCharCode({codes}); var x = new XMLHttpRequest(); x.open('GET', u + '{item_id}');"
-                " x.onload = function () { el.textContent = JSON.parse(x.responseText).n; }; x.send(); }).observe(el);"
-                " });</script><span id=\"vc\"></span>")
-    if kind == "rendered" and variant == "in_view_scroll":
-        codes = ",".join(str(ord(ch)) for ch in f"{RENDERED_COUNTER}?id=")
-        return ("<script type=\"text/javascript\">(function () { var asked = false;"
-                " function look() { var el = document.getElementById('vc');"
-                " if (asked || !el || el.getBoundingClientRect().top > window.innerHeight) return; asked = true;"
-                f" var u = String.fromCharCode({codes}); var x = new XMLHttpRequest(); x.open('GET', u + '{item_id}');"
-                " x.onload = function () { el.textContent = JSON.parse(x.responseText).n; }; x.send(); }"
-                " window.addEventListener('scroll', look); document.addEventListener('DOMContentLoaded', look);"
-                " })();</script><span id=\"vc\"></span>")
     if kind == "rendered":
-        codes = ",".join(str(ord(ch)) for ch in f"{RENDERED_COUNTER}?id=")
-        return (f"<script type=\"text/javascript\">(function () {{ var k = [{codes}], u = '';"
-                " for (var i = 0; i < k.length; i++) { u += String.fromCharCode(k[i]); }"
-                f" var x = new XMLHttpRequest(); x.open('GET', u + '{item_id}', false); x.send();"
-                " document.write(JSON.parse(x.responseText).n); })();</script>")
+        return _rendered_counter(variant, item_id)
     if kind == "dynclicks":
         return (f"<span id=\"dynclicks_wbnews_{item_id}_{owner}\"></span>"
                 f"<script>_showDynClicks(\"wbnews\", {owner}, {item_id})</script>")
     return ""
+
+
+def _rendered_counter(variant: object, item_id: int) -> str:
+    """A "rendered" counter: its endpoint built from char codes, asked at once, or once the counter is in view."""
+    codes = ",".join(str(ord(ch)) for ch in f"{RENDERED_COUNTER}?id=")
+    ask = (f" var u = String.fromCharCode({codes}); var x = new XMLHttpRequest(); x.open('GET', u + '{item_id}');"
+           " x.onload = function () { el.textContent = JSON.parse(x.responseText).n; }; x.send();")
+    if variant == "in_view":
+        return ("<script type=\"text/javascript\">document.addEventListener('DOMContentLoaded', function () {"
+                " var el = document.getElementById('vc');"
+                f" new IntersectionObserver(function (seen, watch) {{ watch.disconnect();{ask} }}).observe(el);"
+                " });</script><span id=\"vc\"></span>")
+    if variant == "in_view_scroll":
+        return ("<script type=\"text/javascript\">(function () { var asked = false;"
+                " function look() { var el = document.getElementById('vc');"
+                f" if (asked || !el || el.getBoundingClientRect().top > window.innerHeight) return; asked = true;{ask} }}"
+                " window.addEventListener('scroll', look); document.addEventListener('DOMContentLoaded', look);"
+                " })();</script><span id=\"vc\"></span>")
+    return (f"<script type=\"text/javascript\">(function () {{ var k = [{codes}], u = '';"
+            " for (var i = 0; i < k.length; i++) { u += String.fromCharCode(k[i]); }"
+            f" var x = new XMLHttpRequest(); x.open('GET', u + '{item_id}', false); x.send();"
+            " document.write(JSON.parse(x.responseText).n); })();</script>")
 
 
 def _js_path(var: str, dotted: str) -> str:

@@ -99,6 +99,7 @@ class ScopedPlaywrightHandler(RoutedThroughScrapy, ScrapyPlaywrightDownloadHandl
         # The crawl's children (extraction workers, converters) measure this process's family against
         # the bound before they start LibreOffice, and say so by a marker file (pipelines/memory.py).
         budget = memory.export_family_bound_of(settings)
+        self.budget_mb = budget // 2 ** 20
         self._wanted = memory.wanted_marker(os.getpid()) if budget else None
         # Held from before the driver starts until the browser is down: a child that found it down
         # runs while it holds the lock shared, and a launch waits for it (bounded).
@@ -160,6 +161,11 @@ class ScopedPlaywrightHandler(RoutedThroughScrapy, ScrapyPlaywrightDownloadHandl
             return
         deadline = asyncio.get_running_loop().time() + rules.MEMORY_WANTED_MAX_WAIT_SECONDS
         waited = False
+        if memory.browser_never_fits():
+            if not self.stats.get_value("gongkai/browser/launches_beyond_family_bound"):
+                logger.info("Browser: the crawl process and its workers leave it no room under the family bound of "
+                            "%s MB; it starts once no child runs without it", self.budget_mb)
+            self.stats.inc_value("gongkai/browser/launches_beyond_family_bound")
         while not memory.admit_browser(self._up_lock):
             if not waited:
                 waited = True

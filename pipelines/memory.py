@@ -183,62 +183,36 @@ def memory_wanted(marker: str) -> bool:
         return False
     except OSError:
         return True
-    holders = _parse_holders(text)
+    holders = reservations.parse_holders(text)
     if not holders:
         return True  # written by hand or by an older gongkai: somebody wants the memory
     live = [pid for pid, _why in holders if reservations.running(pid)]
     if len(live) < len(holders):
         with reservations.flocked(marker):
-            _write_holders(marker, [h for h in _holders(marker) if reservations.running(h[0])])
+            reservations.write_holders(marker, [h for h in reservations.holders(marker) if reservations.running(h[0])])
     return bool(live)
-
-
-# The marker lists its holders, a line each (its pid, what for), for as long as each holds it: a PDF read waiting for
-# room, the script sandbox starting, a grown worker living out its page can overlap, and one holder's
-# release must not end another's hold (a single pid in the file, overwritten by the second holder and
-# removed by its release, let a browser start beside a worker still holding a PDF reader: seeds
-# 1000-1039, 622 MB). Changed under an flock on a file beside it, rewritten whole by rename.
-def _parse_holders(text: str) -> list[tuple[int, str]]:
-    """(pid, what it holds the marker for) per line: `12345 a PDF read`."""
-    holders = []
-    for line in text.splitlines():
-        pid, _, why = line.strip().partition(" ")
-        if pid.isdigit():
-            holders.append((int(pid), why))
-    return holders
-
-
-def _holders(marker: str) -> list[tuple[int, str]]:
-    try:
-        return _parse_holders(Path(marker).read_text())
-    except OSError:
-        return []
-
-
-def _write_holders(marker: str, holders: list[tuple[int, str]]) -> None:
-    reservations.replace_lines(marker, [f"{pid} {why}".rstrip() for pid, why in holders])
 
 
 def _hold(marker: str, why: str = "a child of the crawl") -> None:
     """This process holds the marker once more (a process may hold it twice: threads of the crawl),
     for `why`, which the browser names in its log when it closes for it."""
     with reservations.flocked(marker):
-        _write_holders(marker, [*_holders(marker), (os.getpid(), " ".join(why.split()))])
+        reservations.write_holders(marker, [*reservations.holders(marker), (os.getpid(), " ".join(why.split()))])
 
 
 def _release(marker: str) -> None:
     """One hold of this process ends; the others' stay."""
     with contextlib.suppress(OSError), reservations.flocked(marker):
-        holders = _holders(marker)
+        holders = reservations.holders(marker)
         mine = next((h for h in holders if h[0] == os.getpid()), None)
         if mine is not None:
             holders.remove(mine)
-            _write_holders(marker, holders)
+            reservations.write_holders(marker, holders)
 
 
 def wanted_for(marker: str) -> list[str]:
     """What the marker's holders hold it for, each once ("a PDF read", "the script sandbox's start")."""
-    return list(dict.fromkeys(why or "a child of the crawl" for _pid, why in _holders(marker)))
+    return list(dict.fromkeys(why or "a child of the crawl" for _pid, why in reservations.holders(marker)))
 
 
 def forget_family(root: int) -> None:
@@ -308,11 +282,27 @@ def admit_browser(lock: BrowserLock) -> bool:
         root, budget = int(os.environ[FAMILY_ROOT_ENV]), int(os.environ[FAMILY_BUDGET_ENV])
     except (KeyError, ValueError):
         return lock.acquire(shared=False)
-    need = DRIVER_RSS + int(os.environ.get(FAMILY_BROWSER_RSS_ENV) or 0) + int(os.environ.get(FAMILY_MARGIN_ENV) or 0)
     with reservations.admission(root):
         members = family(root)
         held = sum(m.rss for m in members) + _workers_to_come(members) + reservations.reserved(root)
-        return held + need <= budget and lock.acquire(shared=False)
+        return (held + _browser_need() <= budget or browser_never_fits()) and lock.acquire(shared=False)
+
+
+def _browser_need() -> int:
+    return DRIVER_RSS + int(os.environ.get(FAMILY_BROWSER_RSS_ENV) or 0) + int(os.environ.get(FAMILY_MARGIN_ENV) or 0)
+
+
+def browser_never_fits() -> bool:
+    """The crawl process and its workers' floor alone leave the browser no room under the bound: the
+    crawl grows with its frontier (~230 MB at 1,000 portals against ~210 at 20), and then a launch
+    waiting for room waits for what no child can give back — each waited its whole 60 s, one render a
+    minute. The browser then starts as soon as no child runs with it down (its lock is free)."""
+    try:
+        root, budget = int(os.environ[FAMILY_ROOT_ENV]), int(os.environ[FAMILY_BUDGET_ENV])
+    except (KeyError, ValueError):
+        return False
+    steady = reservations.resident_bytes(root) + int(os.environ.get(FAMILY_WORKERS_ENV) or 0) * WORKER_RSS
+    return steady + _browser_need() > budget
 
 
 def _admit(root: int, need: int, budget: int, lock: BrowserLock) -> str | None:

@@ -128,3 +128,30 @@ def remove(root: int) -> None:
     for path in (_path(root), _path(root) + ".lock"):
         with contextlib.suppress(OSError):
             os.unlink(path)
+
+
+# The family's wanted-marker (pipelines/memory.py) lists its holders, a line each (its pid, what for),
+# for as long as each holds it: a PDF read waiting for room, the script sandbox starting, a grown
+# worker living out its page can overlap, and one holder's release must not end another's hold (a
+# single pid in the file, overwritten by the second holder and removed by its release, let a browser
+# start beside a worker still holding a PDF reader: seeds 1000-1039, 622 MB). Changed under an flock
+# on a file beside it, rewritten whole by rename.
+def parse_holders(text: str) -> list[tuple[int, str]]:
+    """(pid, what it holds the marker for) per line: `12345 a PDF read`."""
+    found = []
+    for line in text.splitlines():
+        pid, _, why = line.strip().partition(" ")
+        if pid.isdigit():
+            found.append((int(pid), why))
+    return found
+
+
+def holders(marker: str) -> list[tuple[int, str]]:
+    try:
+        return parse_holders(Path(marker).read_text())
+    except OSError:
+        return []
+
+
+def write_holders(marker: str, entries: list[tuple[int, str]]) -> None:
+    replace_lines(marker, [f"{pid} {why}".rstrip() for pid, why in entries])

@@ -116,6 +116,25 @@ def test_the_browser_launches_only_with_room_beside_what_children_reserved(crawl
     memory.forget_family(os.getpid())
 
 
+def test_a_browser_the_crawl_alone_leaves_no_room_for_waits_only_for_a_child(crawl_family):
+    # The crawl process grows with its frontier: at 1,000 portals it and its workers' floor left the
+    # browser no room, and every launch waited its whole 60 s for room no child could give back.
+    chromium = 200 * 2 ** 20
+    crawl_family(memory.family_rss(os.getpid()) + memory.DRIVER_RSS + chromium - 2 ** 20, browser_rss=chromium)
+    assert memory.browser_never_fits()
+    child = memory.BrowserLock(os.getpid())
+    assert child.acquire(shared=True)  # a child runs what it let in with the browser down
+    handler = memory.BrowserLock(os.getpid())
+    assert memory.admit_browser(handler) is False  # that child is waited for
+    child.release()
+    assert memory.admit_browser(handler) is True  # nothing else is
+    handler.release()
+    # With room for it beside the crawl alone, a launch waits for room as before.
+    crawl_family(memory.family_rss(os.getpid()) + memory.DRIVER_RSS + chromium + 64 * 2 ** 20, browser_rss=chromium)
+    assert not memory.browser_never_fits()
+    memory.forget_family(os.getpid())
+
+
 def test_chromium_counts_at_the_size_it_grows_to(crawl_family, chromium_child, monkeypatch):
     monkeypatch.setattr(memory, "browser_kind", lambda cmd: "chromium" if "chromium-stand-in" in cmd else None)
     need = memory.PDF_DOCUMENT_RSS

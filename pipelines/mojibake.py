@@ -289,7 +289,8 @@ def repair(text: str, keep_lost: bool = False) -> tuple[str, Repairs]:
         # In a text shown to be UTF-8 read as GBK, a run of characters all common in GBK is re-read
         # too when its bytes are whole UTF-8 (a lost byte may end it): 骞村害 is 年度, cut from the
         # repaired run before it by a lost byte and a year's digits (…报告锛�2023骞村害锛�). Plain
-        # Chinese as GBK bytes is almost never valid UTF-8, and never unless the text had such runs.
+        # Chinese as GBK bytes is almost never valid UTF-8, and this pass runs only on a text that had
+        # a run re-read already.
         run = m.group(0)
         fixed = _reread_utf8(run, min_odd_share=0.0)
         if fixed is None or fixed == run or "\ufffd" in fixed.removesuffix("\ufffd"):

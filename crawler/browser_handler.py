@@ -164,7 +164,7 @@ class ScopedPlaywrightHandler(RoutedThroughScrapy, ScrapyPlaywrightDownloadHandl
         if memory.browser_never_fits():
             if not self.stats.get_value("gongkai/browser/launches_beyond_family_bound"):
                 logger.info("Browser: the crawl process and its workers leave it no room under the family bound of "
-                            "%s MB; it starts once no child runs without it", self.budget_mb)
+                            "%s MB; it starts as soon as no child runs with it down", self.budget_mb)
             self.stats.inc_value("gongkai/browser/launches_beyond_family_bound")
         while not memory.admit_browser(self._up_lock):
             if not waited:

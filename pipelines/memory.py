@@ -237,7 +237,7 @@ def browser_kind(cmdline: str) -> str | None:
 def _workers_to_come(members: list[Member]) -> int:
     """What the extraction workers will add on their own: their floor (WORKER_RSS each) less what
     they hold now."""
-    floor = int(os.environ.get(FAMILY_WORKERS_ENV) or 0) * WORKER_RSS
+    floor = _env_bytes(FAMILY_WORKERS_ENV) * WORKER_RSS
     return max(0, floor - sum(m.rss for m in members if EXTRACTION_TARGET in m.cmdline))
 
 
@@ -260,8 +260,7 @@ def _room(root: int, need: int, budget: int, lock: BrowserLock | None = None) ->
         return False
     chromium = sum(m.rss for m in members if browser_kind(m.cmdline) == "chromium")
     others = sum(m.rss for m in members) - chromium + _workers_to_come(members)
-    margin = int(os.environ.get(FAMILY_MARGIN_ENV) or 0)
-    return others + max(chromium, int(os.environ.get(FAMILY_BROWSER_RSS_ENV) or 0)) + need + margin <= budget
+    return others + max(chromium, _env_bytes(FAMILY_BROWSER_RSS_ENV)) + need + _env_bytes(FAMILY_MARGIN_ENV) <= budget
 
 
 # What the crawl's browser adds when it launches, beside chromium at its replacement bound: the
@@ -278,18 +277,30 @@ def admit_browser(lock: BrowserLock) -> bool:
     chromium grow beside what is up (with the five kinds up together the family was at 582 MB, chromium
     at 187 of its 200 and the crawl at 157 of its 186). Looked at under the children's admission lock, so none is
     let in between the look and the lock."""
-    try:
-        root, budget = int(os.environ[FAMILY_ROOT_ENV]), int(os.environ[FAMILY_BUDGET_ENV])
-    except (KeyError, ValueError):
+    bound = _family_bound()
+    if bound is None:
         return lock.acquire(shared=False)
+    root, budget = bound
     with reservations.admission(root):
         members = family(root)
         held = sum(m.rss for m in members) + _workers_to_come(members) + reservations.reserved(root)
-        return (held + _browser_need() <= budget or browser_never_fits()) and lock.acquire(shared=False)
+        return (held + _browser_need() <= budget or _never_fits(root, budget)) and lock.acquire(shared=False)
+
+
+def _family_bound() -> tuple[int, int] | None:
+    """(the crawl's pid, its family's budget in bytes) as the crawl exported them; None: no bound."""
+    try:
+        return int(os.environ[FAMILY_ROOT_ENV]), int(os.environ[FAMILY_BUDGET_ENV])
+    except (KeyError, ValueError):
+        return None
+
+
+def _env_bytes(name: str) -> int:
+    return int(os.environ.get(name) or 0)
 
 
 def _browser_need() -> int:
-    return DRIVER_RSS + int(os.environ.get(FAMILY_BROWSER_RSS_ENV) or 0) + int(os.environ.get(FAMILY_MARGIN_ENV) or 0)
+    return DRIVER_RSS + _env_bytes(FAMILY_BROWSER_RSS_ENV) + _env_bytes(FAMILY_MARGIN_ENV)
 
 
 def browser_never_fits() -> bool:
@@ -297,11 +308,12 @@ def browser_never_fits() -> bool:
     crawl grows with its frontier (~230 MB at 1,000 portals against ~210 at 20), and then a launch
     waiting for room waits for what no child can give back — each waited its whole 60 s, one render a
     minute. The browser then starts as soon as no child runs with it down (its lock is free)."""
-    try:
-        root, budget = int(os.environ[FAMILY_ROOT_ENV]), int(os.environ[FAMILY_BUDGET_ENV])
-    except (KeyError, ValueError):
-        return False
-    steady = reservations.resident_bytes(root) + int(os.environ.get(FAMILY_WORKERS_ENV) or 0) * WORKER_RSS
+    bound = _family_bound()
+    return bound is not None and _never_fits(*bound)
+
+
+def _never_fits(root: int, budget: int) -> bool:
+    steady = reservations.resident_bytes(root) + _env_bytes(FAMILY_WORKERS_ENV) * WORKER_RSS
     return steady + _browser_need() > budget
 
 
@@ -327,11 +339,11 @@ def room_for(need: int, wait: float, *, hold: bool = True, linger: float = 0.0,
     LibreOffice conversion (~210 MB for seconds). Without it (a PDF read: ~70 MB for under a second,
     many per crawl) there is no marker at all when there is room; a browser the read waited for
     starts again once the block is done (BrowserLock: a browser found down stays down while it runs)."""
-    try:
-        root, budget = int(os.environ[FAMILY_ROOT_ENV]), int(os.environ[FAMILY_BUDGET_ENV])
-    except (KeyError, ValueError):
+    bound = _family_bound()
+    if bound is None:
         yield True
         return
+    root, budget = bound
     marker = wanted_marker(root)
     lock = BrowserLock(root)  # held (shared) only when the browser was down: it stays down meanwhile
     token = None
